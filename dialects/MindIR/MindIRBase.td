@@ -1,0 +1,74 @@
+//===- MindIRBase.td - the mindir dialect ------------------*- tablegen -*-===//
+//
+// Part of mindshard. The `mindir` dialect models a MindSpore network as a
+// MindIR file holds it, plus what distributing it needs: layouts on
+// parameters and values, op strategies, and collectives with their rank
+// groups.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MINDSHARD_DIALECT_MINDIR_MINDIRBASE_TD
+#define MINDSHARD_DIALECT_MINDIR_MINDIRBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def MindIR_Dialect : Dialect {
+  let name = "mindir";
+  let cppNamespace = "::mindshard::mindir";
+  let summary = "MindSpore networks as MindIR files hold them, with layouts";
+  let description = [{
+    The `mindir` dialect is the in-memory form of a MindIR file. A network is
+    a `func.func` over its inputs; its weights are module-level
+    `mindir.parameter` symbols that the network reads with
+    `mindir.get_parameter`. Ops are named after MindSpore's primitives
+    (`mindir.MatMul`, `mindir.LayerNorm`, ...) and carry the primitive's
+    attributes under MindSpore's names; any attribute that an op does not
+    declare and whose name does not start with `mindir.` is a primitive
+    attribute carried through unchanged. A primitive without a dedicated op
+    is imported as `mindir.primitive`.
+
+    Distribution is described in MindSpore's own terms: `#mindir.layout`
+    (device matrix, tensor map, optimizer sharding, uneven splits, field,
+    pipeline stage) on parameters and values, `#mindir.strategy` (the
+    `shard()` strategy) on ops, and the collectives `mindir.AllReduce`,
+    `mindir.AllGather`, `mindir.ReduceScatter` and `mindir.AlltoAll`, each
+    naming its rank group.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let useDefaultAttributePrinterParser = 1;
+  let useDefaultTypePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Module attributes that record the MindIR file's header.
+    static constexpr ::llvm::StringLiteral kProducerNameAttr =
+        "mindir.producer_name";
+    static constexpr ::llvm::StringLiteral kModelVersionAttr =
+        "mindir.model_version";
+    static constexpr ::llvm::StringLiteral kIrVersionAttr =
+        "mindir.ir_version";
+    static constexpr ::llvm::StringLiteral kMindIrVersionAttr =
+        "mindir.mind_ir_version";
+    /// The module attribute naming the network's top graph.
+    static constexpr ::llvm::StringLiteral kMainGraphAttr = "mindir.main_graph";
+    /// A function attribute with the graph's name as the file spells it.
+    static constexpr ::llvm::StringLiteral kGraphNameAttr = "mindir.graph_name";
+    /// An argument or result attribute with the value's layout.
+    static constexpr ::llvm::StringLiteral kLayoutAttr = "mindir.layout";
+  }];
+}
+
+class MindIR_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MindIR_Dialect, mnemonic, traits>;
+
+class MindIR_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<MindIR_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+class MindIR_Type<string name, string typeMnemonic, list<Trait> traits = []>
+    : TypeDef<MindIR_Dialect, name, traits> {
+  let mnemonic = typeMnemonic;
+}
+
+#endif // MINDSHARD_DIALECT_MINDIR_MINDIRBASE_TD

@@ -1,0 +1,329 @@
+//===- MindIRDialect.cpp - the mindir dialect, types and attributes -------===//
+//
+// Part of mindshard. Registration of the dialect, and the textual form and
+// verification of its layout and strategy attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "MindIR/MindIR.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mindshard;
+using namespace mindshard::mindir;
+
+#include "MindIR/MindIRDialect.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "MindIR/MindIRTypes.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "MindIR/MindIRAttrs.cpp.inc"
+
+void MindIRDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "MindIR/MindIROps.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "MindIR/MindIRTypes.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "MindIR/MindIRAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Dialect attributes on modules, functions and ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult MindIRDialect::verifyOperationAttribute(Operation *op,
+                                                      NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+
+  if (name == kProducerNameAttr || name == kModelVersionAttr ||
+      name == kIrVersionAttr || name == kGraphNameAttr) {
+    if (!isa<StringAttr>(value))
+      return op->emitError() << "'" << name << "' must be a string";
+    return success();
+  }
+  if (name == kMindIrVersionAttr) {
+    if (!isa<IntegerAttr>(value))
+      return op->emitError() << "'" << name << "' must be an integer";
+    return success();
+  }
+  if (name == kMainGraphAttr) {
+    auto symbol = dyn_cast<FlatSymbolRefAttr>(value);
+    if (!symbol || !isa<ModuleOp>(op))
+      return op->emitError()
+             << "'" << name << "' must be a symbol reference on a module";
+    if (!SymbolTable::lookupSymbolIn(op, symbol))
+      return op->emitError()
+             << "'" << name << "' names " << symbol << ", which is not defined";
+    return success();
+  }
+  if (name == kLayoutAttr) {
+    // One layout per result, or a single layout for a single result.
+    if (isa<LayoutAttr>(value))
+      return success();
+    auto layouts = dyn_cast<ArrayAttr>(value);
+    if (!layouts ||
+        !llvm::all_of(layouts, [](Attribute a) { return isa<LayoutAttr>(a); }))
+      return op->emitError()
+             << "'" << name << "' must be a layout or an array of layouts";
+    if (layouts.size() != op->getNumResults())
+      return op->emitError()
+             << "'" << name << "' has " << layouts.size()
+             << " layouts but the op has " << op->getNumResults()
+             << " results";
+    return success();
+  }
+  return op->emitError() << "unknown mindir attribute '" << name << "'";
+}
+
+//===----------------------------------------------------------------------===//
+// LayoutAttr
+//===----------------------------------------------------------------------===//
+
+/// Parses `[a, b, ...]` into `values`.
+static ParseResult parseIntegerList(AsmParser &parser,
+                                    SmallVectorImpl<int64_t> &values) {
+  return parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+    return parser.parseInteger(values.emplace_back());
+  });
+}
+
+static void printIntegerList(AsmPrinter &printer, ArrayRef<int64_t> values) {
+  printer << '[';
+  llvm::interleaveComma(values, printer);
+  printer << ']';
+}
+
+/// Parses a tensor map: `[1, -1, [2, 0]]`.
+static ParseResult parseTensorMap(AsmParser &parser,
+                                  SmallVectorImpl<AxisList> &tensorMap) {
+  return parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+    AxisList &entry = tensorMap.emplace_back();
+    if (succeeded(parser.parseOptionalLSquare())) {
+      if (succeeded(parser.parseOptionalRSquare()))
+        return success();
+      // MindSpore writes an unsplit dimension of a nested map as [-1].
+      if (parser.parseCommaSeparatedList([&] {
+            int64_t axis;
+            if (parser.parseInteger(axis))
+              return failure();
+            if (axis != -1)
+              entry.push_back(axis);
+            return success();
+          }) ||
+          parser.parseRSquare())
+        return failure();
+      return success();
+    }
+    int64_t axis;
+    if (parser.parseInteger(axis))
+      return failure();
+    if (axis != -1)
+      entry.push_back(axis);
+    return success();
+  });
+}
+
+static SmallVector<DenseI64ArrayAttr>
+getTensorMapAttrs(MLIRContext *context, ArrayRef<AxisList> tensorMap) {
+  SmallVector<DenseI64ArrayAttr> entries;
+  for (const AxisList &entry : tensorMap)
+    entries.push_back(DenseI64ArrayAttr::get(context, entry));
+  return entries;
+}
+
+Attribute LayoutAttr::parse(AsmParser &parser, Type) {
+  TensorLayout layout;
+  if (parser.parseLess() || parser.parseKeyword("dev_matrix") ||
+      parser.parseEqual() || parseIntegerList(parser, layout.devMatrix) ||
+      parser.parseComma() || parser.parseKeyword("tensor_map") ||
+      parser.parseEqual() || parseTensorMap(parser, layout.tensorMap))
+    return {};
+
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    SMLoc keyLoc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    ParseResult result = success();
+    if (key == "opt_shard_size")
+      result = parser.parseInteger(layout.optShardSize);
+    else if (key == "opt_shard_step")
+      result = parser.parseInteger(layout.optShardStep);
+    else if (key == "field")
+      result = parser.parseInteger(layout.field);
+    else if (key == "param_split_shape")
+      result = parseIntegerList(parser, layout.splitShape);
+    else if (key == "indices_offset")
+      result = parseIntegerList(parser, layout.indicesOffset);
+    else if (key == "stage")
+      result = parser.parseInteger(layout.stage);
+    else {
+      parser.emitError(keyLoc) << "unknown layout field '" << key << "'";
+      return {};
+    }
+    if (failed(result))
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<LayoutAttr>(
+      parser.getContext(), layout.devMatrix,
+      getTensorMapAttrs(parser.getContext(), layout.tensorMap),
+      layout.optShardSize, layout.optShardStep, layout.field,
+      layout.splitShape, layout.indicesOffset, layout.stage);
+}
+
+void LayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<dev_matrix = ";
+  printIntegerList(printer, getDevMatrix());
+  printer << ", tensor_map = [";
+  llvm::interleaveComma(getTensorMap(), printer, [&](DenseI64ArrayAttr entry) {
+    if (entry.empty())
+      printer << -1;
+    else if (entry.size() == 1)
+      printer << entry[0];
+    else
+      printIntegerList(printer, entry.asArrayRef());
+  });
+  printer << ']';
+  if (getOptShardSize() != 0)
+    printer << ", opt_shard_size = " << getOptShardSize();
+  if (getOptShardStep() != 0)
+    printer << ", opt_shard_step = " << getOptShardStep();
+  if (getField() != 0)
+    printer << ", field = " << getField();
+  if (!getParamSplitShape().empty()) {
+    printer << ", param_split_shape = ";
+    printIntegerList(printer, getParamSplitShape());
+  }
+  if (!getIndicesOffset().empty()) {
+    printer << ", indices_offset = ";
+    printIntegerList(printer, getIndicesOffset());
+  }
+  if (getStage() != 0)
+    printer << ", stage = " << getStage();
+  printer << '>';
+}
+
+static TensorLayout
+makeTensorLayout(ArrayRef<int64_t> devMatrix,
+                 ArrayRef<DenseI64ArrayAttr> tensorMap, int64_t optShardSize,
+                 int64_t optShardStep, int64_t field,
+                 ArrayRef<int64_t> paramSplitShape,
+                 ArrayRef<int64_t> indicesOffset, int64_t stage) {
+  TensorLayout layout;
+  layout.devMatrix.assign(devMatrix.begin(), devMatrix.end());
+  for (DenseI64ArrayAttr entry : tensorMap)
+    layout.tensorMap.emplace_back(entry.asArrayRef());
+  layout.optShardSize = optShardSize;
+  layout.optShardStep = optShardStep;
+  layout.field = field;
+  layout.splitShape.assign(paramSplitShape.begin(), paramSplitShape.end());
+  layout.indicesOffset.assign(indicesOffset.begin(), indicesOffset.end());
+  layout.stage = stage;
+  return layout;
+}
+
+LogicalResult
+LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                   ArrayRef<int64_t> devMatrix,
+                   ArrayRef<DenseI64ArrayAttr> tensorMap, int64_t optShardSize,
+                   int64_t optShardStep, int64_t field,
+                   ArrayRef<int64_t> paramSplitShape,
+                   ArrayRef<int64_t> indicesOffset, int64_t stage) {
+  TensorLayout layout =
+      makeTensorLayout(devMatrix, tensorMap, optShardSize, optShardStep, field,
+                       paramSplitShape, indicesOffset, stage);
+  if (llvm::Error error = layout.verify())
+    return emitError() << "invalid layout: " << llvm::toString(std::move(error));
+  return success();
+}
+
+LayoutAttr LayoutAttr::get(MLIRContext *context, const TensorLayout &layout) {
+  return get(context, layout.devMatrix,
+             getTensorMapAttrs(context, layout.tensorMap), layout.optShardSize,
+             layout.optShardStep, layout.field, layout.splitShape,
+             layout.indicesOffset, layout.stage);
+}
+
+TensorLayout LayoutAttr::getTensorLayout() const {
+  return makeTensorLayout(getDevMatrix(), getTensorMap(), getOptShardSize(),
+                          getOptShardStep(), getField(), getParamSplitShape(),
+                          getIndicesOffset(), getStage());
+}
+
+//===----------------------------------------------------------------------===//
+// StrategyAttr
+//===----------------------------------------------------------------------===//
+
+Attribute StrategyAttr::parse(AsmParser &parser, Type) {
+  SmallVector<SmallVector<int64_t>> splits;
+  if (parser.parseLess())
+    return {};
+  if (failed(parser.parseOptionalGreater())) {
+    if (parser.parseCommaSeparatedList([&] {
+          return parseIntegerList(parser, splits.emplace_back());
+        }) ||
+        parser.parseGreater())
+      return {};
+  }
+  SmallVector<DenseI64ArrayAttr> inputs;
+  for (const SmallVector<int64_t> &input : splits)
+    inputs.push_back(DenseI64ArrayAttr::get(parser.getContext(), input));
+  return parser.getChecked<StrategyAttr>(parser.getContext(), inputs);
+}
+
+void StrategyAttr::print(AsmPrinter &printer) const {
+  printer << '<';
+  llvm::interleaveComma(getInputs(), printer, [&](DenseI64ArrayAttr input) {
+    printIntegerList(printer, input.asArrayRef());
+  });
+  printer << '>';
+}
+
+LogicalResult StrategyAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   ArrayRef<DenseI64ArrayAttr> inputs) {
+  for (auto [index, input] : llvm::enumerate(inputs))
+    for (int64_t count : input.asArrayRef())
+      if (count < 1)
+        return emitError() << "strategy of input " << index
+                           << " has split count " << count
+                           << "; split counts must be 1 or more";
+  return success();
+}
+
+StrategyAttr StrategyAttr::get(MLIRContext *context,
+                               ArrayRef<SmallVector<int64_t>> splits) {
+  SmallVector<DenseI64ArrayAttr> inputs;
+  for (const SmallVector<int64_t> &input : splits)
+    inputs.push_back(DenseI64ArrayAttr::get(context, input));
+  return get(context, inputs);
+}
+
+SmallVector<SmallVector<int64_t>> StrategyAttr::getSplits() const {
+  SmallVector<SmallVector<int64_t>> splits;
+  for (DenseI64ArrayAttr input : getInputs())
+    splits.emplace_back(input.asArrayRef());
+  return splits;
+}
+
+int64_t StrategyAttr::getDeviceCount() const {
+  int64_t devices = 1;
+  for (DenseI64ArrayAttr input : getInputs())
+    devices = std::max(devices, product(input.asArrayRef()));
+  return devices;
+}

@@ -1,0 +1,130 @@
+// RUN: mindshard-opt %s -split-input-file -verify-diagnostics
+
+// Layouts that MindSpore could not have written.
+
+// expected-error @+1 {{invalid layout: the device matrix is empty}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [], tensor_map = [-1]>}
+
+// -----
+
+// expected-error @+1 {{invalid layout: device matrix [2, 0] has an extent below 1}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [2, 0], tensor_map = [0]>}
+
+// -----
+
+// expected-error @+1 {{tensor map entry 2 of dimension 0 indexes past the device matrix [2, 4] (valid axes are 0 to 1, or -1)}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [2, 4], tensor_map = [2]>}
+
+// -----
+
+// expected-error @+1 {{tensor map entry -3 of dimension 1 indexes past the device matrix}}
+mindir.parameter @p : tensor<4x4xf32> {train_layout = #mindir.layout<dev_matrix = [2, 4], tensor_map = [0, -3]>}
+
+// -----
+
+// expected-error @+1 {{device axis 0 is used twice in the tensor map}}
+mindir.parameter @p : tensor<4x4xf32> {train_layout = #mindir.layout<dev_matrix = [2, 4], tensor_map = [0, 0]>}
+
+// -----
+
+// expected-error @+1 {{device axis 1 is used twice in the tensor map}}
+mindir.parameter @p : tensor<4x4xf32> {train_layout = #mindir.layout<dev_matrix = [2, 4], tensor_map = [[1, 0], 1]>}
+
+// -----
+
+// expected-error @+1 {{optimizer shard size -2 and step 1 must not be negative}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [4], tensor_map = [-1], opt_shard_size = -2, opt_shard_step = 1>}
+
+// -----
+
+// expected-error @+1 {{optimizer shard size 2 needs a positive step, got 0}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [4], tensor_map = [-1], opt_shard_size = 2>}
+
+// -----
+
+// expected-error @+1 {{field -1 is negative}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [4], tensor_map = [-1], field = -1>}
+
+// -----
+
+// expected-error @+1 {{param_split_shape has 2 entries but indices_offset has 1}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [2], tensor_map = [0], param_split_shape = [1, 3], indices_offset = [0]>}
+
+// -----
+
+// expected-error @+1 {{an uneven split needs a tensor of rank 1 or more}}
+mindir.parameter @p : tensor<f32> {train_layout = #mindir.layout<dev_matrix = [2], tensor_map = [], param_split_shape = [1, 3]>}
+
+// -----
+
+// expected-error @+1 {{param_split_shape has 3 entries but dimension 0 is split 2 ways}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [2], tensor_map = [0], param_split_shape = [1, 1, 2]>}
+
+// -----
+
+// expected-error @+1 {{param_split_shape [-1, 5] has a negative extent}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [2], tensor_map = [0], param_split_shape = [-1, 5]>}
+
+// -----
+
+// expected-error @+1 {{pipeline stage -1 is negative}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [2], tensor_map = [0], stage = -1>}
+
+// -----
+
+// expected-error @+1 {{unknown layout field 'opt_shard'}}
+mindir.parameter @p : tensor<4xf32> {train_layout = #mindir.layout<dev_matrix = [2], tensor_map = [0], opt_shard = 2>}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) {
+  // expected-error @+1 {{strategy of input 0 has split count 0; split counts must be 1 or more}}
+  %0 = mindir.ReLU %x {in_strategy = #mindir.strategy<[0]>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+// Dialect attributes on modules, functions and ops.
+
+// expected-error @+1 {{'mindir.producer_name' must be a string}}
+module attributes {mindir.producer_name = 1 : i64} {}
+
+// -----
+
+// expected-error @+1 {{'mindir.mind_ir_version' must be an integer}}
+module attributes {mindir.mind_ir_version = "1"} {}
+
+// -----
+
+// expected-error @+1 {{'mindir.main_graph' must be a symbol reference on a module}}
+module attributes {mindir.main_graph = "main"} {}
+
+// -----
+
+// expected-error @+1 {{'mindir.main_graph' names @main, which is not defined}}
+module attributes {mindir.main_graph = @main} {}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'mindir.layout' must be a layout or an array of layouts}}
+  %0 = mindir.ReLU %x {mindir.layout = 1 : i64} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'mindir.layout' has 2 layouts but the op has 1 results}}
+  %0 = mindir.ReLU %x {mindir.layout = [#mindir.layout<dev_matrix = [4], tensor_map = [0]>, #mindir.layout<dev_matrix = [4], tensor_map = [0]>]} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) {
+  // expected-error @+1 {{unknown mindir attribute 'mindir.colour'}}
+  %0 = mindir.ReLU %x {mindir.colour = 1 : i64} : tensor<4xf32>
+  return
+}

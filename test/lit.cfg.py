@@ -1,0 +1,32 @@
+# -*- Python -*-
+# The mindshard lit suite.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "mindshard"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mindshard_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "Inputs", "data", "unittests", "README.md"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%data", os.path.join(
+    config.mindshard_src_root, "test", "data")))
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mindshard_tools_dir,
+                             append_path=True)
+
+tools = [
+    "mindshard-opt",
+    "mindshard-translate",
+]
+llvm_config.add_tool_substitutions(tools, [config.mindshard_tools_dir])
