@@ -27,8 +27,7 @@ namespace mindshard::mindir {
 /// types do not fit together.
 llvm::LogicalResult
 inferBroadcastType(std::optional<mlir::Location> location, mlir::Type lhs,
-                   mlir::Type rhs,
-                   llvm::SmallVectorImpl<mlir::Type> &inferred);
+                   mlir::Type rhs, llvm::SmallVectorImpl<mlir::Type> &inferred);
 
 /// The result type of a reduction of `input` over `axes` (all when empty).
 llvm::LogicalResult

@@ -82,8 +82,7 @@ LogicalResult MindIRDialect::verifyOperationAttribute(Operation *op,
     if (layouts.size() != op->getNumResults())
       return op->emitError()
              << "'" << name << "' has " << layouts.size()
-             << " layouts but the op has " << op->getNumResults()
-             << " results";
+             << " layouts but the op has " << op->getNumResults() << " results";
     return success();
   }
   return op->emitError() << "unknown mindir attribute '" << name << "'";
@@ -183,8 +182,8 @@ Attribute LayoutAttr::parse(AsmParser &parser, Type) {
   return parser.getChecked<LayoutAttr>(
       parser.getContext(), layout.devMatrix,
       getTensorMapAttrs(parser.getContext(), layout.tensorMap),
-      layout.optShardSize, layout.optShardStep, layout.field,
-      layout.splitShape, layout.indicesOffset, layout.stage);
+      layout.optShardSize, layout.optShardStep, layout.field, layout.splitShape,
+      layout.indicesOffset, layout.stage);
 }
 
 void LayoutAttr::print(AsmPrinter &printer) const {
@@ -219,12 +218,13 @@ void LayoutAttr::print(AsmPrinter &printer) const {
   printer << '>';
 }
 
-static TensorLayout
-makeTensorLayout(ArrayRef<int64_t> devMatrix,
-                 ArrayRef<DenseI64ArrayAttr> tensorMap, int64_t optShardSize,
-                 int64_t optShardStep, int64_t field,
-                 ArrayRef<int64_t> paramSplitShape,
-                 ArrayRef<int64_t> indicesOffset, int64_t stage) {
+static TensorLayout makeTensorLayout(ArrayRef<int64_t> devMatrix,
+                                     ArrayRef<DenseI64ArrayAttr> tensorMap,
+                                     int64_t optShardSize, int64_t optShardStep,
+                                     int64_t field,
+                                     ArrayRef<int64_t> paramSplitShape,
+                                     ArrayRef<int64_t> indicesOffset,
+                                     int64_t stage) {
   TensorLayout layout;
   layout.devMatrix.assign(devMatrix.begin(), devMatrix.end());
   for (DenseI64ArrayAttr entry : tensorMap)
@@ -238,18 +238,17 @@ makeTensorLayout(ArrayRef<int64_t> devMatrix,
   return layout;
 }
 
-LogicalResult
-LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                   ArrayRef<int64_t> devMatrix,
-                   ArrayRef<DenseI64ArrayAttr> tensorMap, int64_t optShardSize,
-                   int64_t optShardStep, int64_t field,
-                   ArrayRef<int64_t> paramSplitShape,
-                   ArrayRef<int64_t> indicesOffset, int64_t stage) {
+LogicalResult LayoutAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, ArrayRef<int64_t> devMatrix,
+    ArrayRef<DenseI64ArrayAttr> tensorMap, int64_t optShardSize,
+    int64_t optShardStep, int64_t field, ArrayRef<int64_t> paramSplitShape,
+    ArrayRef<int64_t> indicesOffset, int64_t stage) {
   TensorLayout layout =
       makeTensorLayout(devMatrix, tensorMap, optShardSize, optShardStep, field,
                        paramSplitShape, indicesOffset, stage);
   if (llvm::Error error = layout.verify())
-    return emitError() << "invalid layout: " << llvm::toString(std::move(error));
+    return emitError() << "invalid layout: "
+                       << llvm::toString(std::move(error));
   return success();
 }
 
@@ -275,9 +274,8 @@ Attribute StrategyAttr::parse(AsmParser &parser, Type) {
   if (parser.parseLess())
     return {};
   if (failed(parser.parseOptionalGreater())) {
-    if (parser.parseCommaSeparatedList([&] {
-          return parseIntegerList(parser, splits.emplace_back());
-        }) ||
+    if (parser.parseCommaSeparatedList(
+            [&] { return parseIntegerList(parser, splits.emplace_back()); }) ||
         parser.parseGreater())
       return {};
   }

@@ -73,9 +73,10 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
 // Shared inference
 //===----------------------------------------------------------------------===//
 
-LogicalResult mindshard::mindir::inferBroadcastType(
-    std::optional<Location> location, Type lhs, Type rhs,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+mindshard::mindir::inferBroadcastType(std::optional<Location> location,
+                                      Type lhs, Type rhs,
+                                      SmallVectorImpl<Type> &inferred) {
   auto lhsType = cast<RankedTensorType>(lhs);
   auto rhsType = cast<RankedTensorType>(rhs);
 
@@ -112,9 +113,10 @@ LogicalResult mindshard::mindir::inferBroadcastType(
   return success();
 }
 
-LogicalResult mindshard::mindir::inferReduceType(
-    std::optional<Location> location, Type input, ArrayRef<int64_t> axes,
-    bool keepDims, SmallVectorImpl<Type> &inferred) {
+LogicalResult
+mindshard::mindir::inferReduceType(std::optional<Location> location, Type input,
+                                   ArrayRef<int64_t> axes, bool keepDims,
+                                   SmallVectorImpl<Type> &inferred) {
   auto type = cast<RankedTensorType>(input);
   int64_t rank = type.getRank();
   llvm::SmallBitVector reduced(rank, axes.empty());
@@ -153,15 +155,14 @@ mindir::OpTrait::detail::verifyStrategyMatchesOperands(Operation *op) {
 
   ArrayRef<DenseI64ArrayAttr> splits = strategy.getInputs();
   if (splits.size() != inputs.size())
-    return op->emitOpError() << "in_strategy has " << splits.size()
-                             << " tuples but the op has " << inputs.size()
-                             << " tensor inputs";
+    return op->emitOpError()
+           << "in_strategy has " << splits.size() << " tuples but the op has "
+           << inputs.size() << " tensor inputs";
   for (auto [index, input, counts] : llvm::enumerate(inputs, splits)) {
     if (counts.size() != static_cast<size_t>(input.getRank()))
-      return op->emitOpError()
-             << "in_strategy tuple " << index << " has " << counts.size()
-             << " split counts but input " << index << " has rank "
-             << input.getRank();
+      return op->emitOpError() << "in_strategy tuple " << index << " has "
+                               << counts.size() << " split counts but input "
+                               << index << " has rank " << input.getRank();
     for (auto [dim, count] : llvm::enumerate(counts.asArrayRef())) {
       int64_t extent = input.getDimSize(dim);
       if (!isDynamic(extent) && extent % count != 0)
@@ -322,16 +323,13 @@ LogicalResult MakeTupleOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location>,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(
-      TupleType::get(context, adaptor.getElements().getTypes()));
+  inferred.push_back(TupleType::get(context, adaptor.getElements().getTypes()));
   return success();
 }
 
-LogicalResult
-TupleGetItemOp::inferReturnTypes(MLIRContext *context,
-                                 std::optional<Location> location,
-                                 Adaptor adaptor,
-                                 SmallVectorImpl<Type> &inferred) {
+LogicalResult TupleGetItemOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
   Type type = adaptor.getTuple().getType();
   int64_t index = adaptor.getIndex();
   if (isa<AnyType>(type)) {
@@ -367,9 +365,8 @@ LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                          << " arguments but graph '" << getCallee()
                          << "' takes " << type.getNumInputs();
   if (type.getNumResults() != getNumResults())
-    return emitOpError() << "has " << getNumResults()
-                         << " results but graph '" << getCallee()
-                         << "' returns " << type.getNumResults();
+    return emitOpError() << "has " << getNumResults() << " results but graph '"
+                         << getCallee() << "' returns " << type.getNumResults();
   for (auto [index, arg, declared] :
        llvm::enumerate(getArgs().getTypes(), type.getInputs()))
     if (!refines(arg, declared))
@@ -398,9 +395,9 @@ LogicalResult PrimitiveGenericOp::verify() {
 /// Infers [..., M, N] from [..., M, K] x [..., K, N], the operands' last two
 /// dimensions swapped first when their flags are set.
 static LogicalResult inferMatMulType(std::optional<Location> location,
-                                     RankedTensorType lhs,
-                                     RankedTensorType rhs, bool transposeA,
-                                     bool transposeB, bool batched,
+                                     RankedTensorType lhs, RankedTensorType rhs,
+                                     bool transposeA, bool transposeB,
+                                     bool batched,
                                      SmallVectorImpl<Type> &inferred) {
   if (!batched && (lhs.getRank() != 2 || rhs.getRank() != 2))
     return emitOptionalError(location, "operands must be 2-d, got ranks ",
@@ -430,8 +427,7 @@ static LogicalResult inferMatMulType(std::optional<Location> location,
     auto batchType = [](ArrayRef<int64_t> shape, Type element) {
       return RankedTensorType::get(shape.drop_back(2), element);
     };
-    if (failed(inferBroadcastType(location,
-                                  batchType(a, lhs.getElementType()),
+    if (failed(inferBroadcastType(location, batchType(a, lhs.getElementType()),
                                   batchType(b, lhs.getElementType()), batch)))
       return failure();
     llvm::append_range(shape, cast<RankedTensorType>(batch[0]).getShape());
@@ -446,21 +442,22 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
-  return inferMatMulType(
-      location, cast<RankedTensorType>(adaptor.getX1().getType()),
-      cast<RankedTensorType>(adaptor.getX2().getType()),
-      adaptor.getTransposeA(), adaptor.getTransposeB(), /*batched=*/false,
-      inferred);
+  return inferMatMulType(location,
+                         cast<RankedTensorType>(adaptor.getX1().getType()),
+                         cast<RankedTensorType>(adaptor.getX2().getType()),
+                         adaptor.getTransposeA(), adaptor.getTransposeB(),
+                         /*batched=*/false, inferred);
 }
 
-LogicalResult BatchMatMulOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
-  return inferMatMulType(
-      location, cast<RankedTensorType>(adaptor.getX1().getType()),
-      cast<RankedTensorType>(adaptor.getX2().getType()),
-      adaptor.getTransposeA(), adaptor.getTransposeB(), /*batched=*/true,
-      inferred);
+LogicalResult BatchMatMulOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> location,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
+  return inferMatMulType(location,
+                         cast<RankedTensorType>(adaptor.getX1().getType()),
+                         cast<RankedTensorType>(adaptor.getX2().getType()),
+                         adaptor.getTransposeA(), adaptor.getTransposeB(),
+                         /*batched=*/true, inferred);
 }
 
 //===----------------------------------------------------------------------===//
@@ -503,8 +500,7 @@ LogicalResult BiasAddOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(location, "x must have rank 2 or more, got ",
                              x.getRank());
   if (b.getRank() != 1)
-    return emitOptionalError(location, "b must be 1-d, got rank ",
-                             b.getRank());
+    return emitOptionalError(location, "b must be 1-d, got rank ", b.getRank());
   int64_t channel = channelDim(format, x.getRank());
   if (!compatible(x.getDimSize(channel), b.getDimSize(0)))
     return emitOptionalError(location, "b has ", b.getDimSize(0),
@@ -552,8 +548,7 @@ static RankedTensorType statisticsType(RankedTensorType x, int64_t from,
 
 /// Checks that `param` has the shape of `x` from dimension `from` on.
 static LogicalResult verifyTrailingShape(std::optional<Location> location,
-                                         StringRef name,
-                                         RankedTensorType param,
+                                         StringRef name, RankedTensorType param,
                                          RankedTensorType x, int64_t from) {
   ArrayRef<int64_t> expected = x.getShape().drop_front(from);
   ArrayRef<int64_t> actual = param.getShape();
@@ -562,9 +557,8 @@ static LogicalResult verifyTrailingShape(std::optional<Location> location,
                 return compatible(std::get<0>(pair), std::get<1>(pair));
               });
   if (!fits)
-    return emitOptionalError(location, name, " has shape ",
-                             shapeString(actual), " but x ",
-                             shapeString(x.getShape()), " needs ",
+    return emitOptionalError(location, name, " has shape ", shapeString(actual),
+                             " but x ", shapeString(x.getShape()), " needs ",
                              shapeString(expected));
   return success();
 }
@@ -652,8 +646,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
   for (auto [dim, extent] : llvm::enumerate(shape)) {
     if (extent == -1) {
       if (inferredDim)
-        return emitOptionalError(location,
-                                 "shape ", shapeString(adaptor.getShape()),
+        return emitOptionalError(location, "shape ",
+                                 shapeString(adaptor.getShape()),
                                  " has more than one -1");
       inferredDim = dim;
       continue;
@@ -677,10 +671,9 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                  shapeString(adaptor.getShape()));
       shape[*inferredDim] = count / known;
     } else if (known != count) {
-      return emitOptionalError(location, "cannot reshape ",
-                               shapeString(x.getShape()), " (", count,
-                               " elements) to ", shapeString(shape), " (",
-                               known, " elements)");
+      return emitOptionalError(
+          location, "cannot reshape ", shapeString(x.getShape()), " (", count,
+          " elements) to ", shapeString(shape), " (", known, " elements)");
     }
   }
   inferred.push_back(RankedTensorType::get(shape, x.getElementType()));
@@ -733,9 +726,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     auto type = cast<RankedTensorType>(input.getType());
     if (type.getRank() != first.getRank() ||
         type.getElementType() != first.getElementType())
-      return emitOptionalError(location, "input ", index + 1, " of type ",
-                               type, " does not match input 0 of type ",
-                               first);
+      return emitOptionalError(location, "input ", index + 1, " of type ", type,
+                               " does not match input 0 of type ", first);
     for (int64_t dim = 0; dim < first.getRank(); ++dim) {
       int64_t extent = type.getDimSize(dim);
       if (dim == *axis) {
@@ -745,11 +737,10 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
         continue;
       }
       if (!compatible(shape[dim], extent))
-        return emitOptionalError(location, "input ", index + 1, " has shape ",
-                                 shapeString(type.getShape()),
-                                 " but input 0 has ",
-                                 shapeString(first.getShape()),
-                                 " outside axis ", *axis);
+        return emitOptionalError(
+            location, "input ", index + 1, " has shape ",
+            shapeString(type.getShape()), " but input 0 has ",
+            shapeString(first.getShape()), " outside axis ", *axis);
     }
   }
   inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
@@ -781,11 +772,9 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult
-StridedSliceOp::inferReturnTypes(MLIRContext *,
-                                 std::optional<Location> location,
-                                 Adaptor adaptor,
-                                 SmallVectorImpl<Type> &inferred) {
+LogicalResult StridedSliceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
   auto x = cast<RankedTensorType>(adaptor.getX().getType());
   ArrayRef<int64_t> begin = adaptor.getBegin(), end = adaptor.getEnd(),
                     strides = adaptor.getStrides();
@@ -810,8 +799,7 @@ StridedSliceOp::inferReturnTypes(MLIRContext *,
     bool shrink = (adaptor.getShrinkAxisMask() >> dim) & 1;
     int64_t stride = strides[dim];
     if (stride == 0)
-      return emitOptionalError(location, "stride of dimension ", dim,
-                               " is 0");
+      return emitOptionalError(location, "stride of dimension ", dim, " is 0");
     if (shrink)
       continue;
     if (isDynamic(extent)) {
@@ -871,8 +859,8 @@ static LogicalResult verifyGroup(Operation *op, StringRef group,
 static LogicalResult verifyReduction(Operation *op, StringRef reduction) {
   if (reduction != "sum" && reduction != "max" && reduction != "min" &&
       reduction != "prod")
-    return op->emitOpError() << "op \"" << reduction
-                             << "\" is not one of sum, max, min, prod";
+    return op->emitOpError()
+           << "op \"" << reduction << "\" is not one of sum, max, min, prod";
   return success();
 }
 
@@ -915,11 +903,9 @@ LogicalResult ReduceScatterOp::verify() {
   return verifyReduction(*this, getOp());
 }
 
-LogicalResult
-ReduceScatterOp::inferReturnTypes(MLIRContext *,
-                                  std::optional<Location> location,
-                                  Adaptor adaptor,
-                                  SmallVectorImpl<Type> &inferred) {
+LogicalResult ReduceScatterOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
   auto x = cast<RankedTensorType>(adaptor.getX().getType());
   if (x.getRank() < 1)
     return emitOptionalError(location, "x must have rank 1 or more");
@@ -959,8 +945,8 @@ LogicalResult AlltoAllOp::inferReturnTypes(MLIRContext *,
       normalizeAxis(location, adaptor.getSplitDim(), x.getRank(), "split_dim");
   if (failed(splitDim))
     return failure();
-  FailureOr<int64_t> concatDim = normalizeAxis(
-      location, adaptor.getConcatDim(), x.getRank(), "concat_dim");
+  FailureOr<int64_t> concatDim = normalizeAxis(location, adaptor.getConcatDim(),
+                                               x.getRank(), "concat_dim");
   if (failed(concatDim))
     return failure();
   SmallVector<int64_t> shape(x.getShape());

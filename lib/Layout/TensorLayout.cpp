@@ -127,9 +127,9 @@ llvm::Error TensorLayout::verify() const {
         "optimizer shard size {0} and step {1} must not be negative",
         optShardSize, optShardStep));
   if (optShardSize > 1 && optShardStep < 1)
-    return layoutError(llvm::formatv(
-        "optimizer shard size {0} needs a positive step, got {1}",
-        optShardSize, optShardStep));
+    return layoutError(
+        llvm::formatv("optimizer shard size {0} needs a positive step, got {1}",
+                      optShardSize, optShardStep));
   if (field < 0)
     return layoutError(llvm::formatv("field {0} is negative", field));
   if (!indicesOffset.empty() && indicesOffset.size() != splitShape.size())
@@ -165,8 +165,8 @@ llvm::Error TensorLayout::verifyShape(ArrayRef<int64_t> shape) const {
   for (unsigned dim = 0; dim < rank(); ++dim) {
     if (dim == 0 && hasUnevenSplit()) {
       if (product(splitShape) != 0 &&
-          std::accumulate(splitShape.begin(), splitShape.end(),
-                          int64_t(0)) != shape[0])
+          std::accumulate(splitShape.begin(), splitShape.end(), int64_t(0)) !=
+              shape[0])
         return layoutError(llvm::formatv(
             "param_split_shape {0} does not add up to dimension 0 of shape "
             "{1}",
@@ -283,8 +283,7 @@ llvm::Expected<Box> TensorLayout::modelSlice(ArrayRef<int64_t> shape,
     return std::move(error);
   if (field > 0)
     return layoutError(llvm::formatv(
-        "a layout with field {0} does not slice the tensor into boxes",
-        field));
+        "a layout with field {0} does not slice the tensor into boxes", field));
   if (rank < 0 || rank >= deviceCount())
     return layoutError(llvm::formatv(
         "rank {0} is outside the device matrix {1} of {2} devices", rank,

@@ -141,9 +141,9 @@ TEST(TensorLayoutTest, VerifierRejectsBadMaps) {
   EXPECT_NE(errorOf(TensorLayout::fromFlatMap({2, 4}, {2, -1}))
                 .find("indexes past the device matrix"),
             std::string::npos);
-  EXPECT_NE(errorOf(TensorLayout::fromFlatMap({2, 4}, {0, 0}))
-                .find("used twice"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf(TensorLayout::fromFlatMap({2, 4}, {0, 0})).find("used twice"),
+      std::string::npos);
   EXPECT_NE(errorOf(TensorLayout::fromFlatMap({2, 0}, {0})).find("below 1"),
             std::string::npos);
 

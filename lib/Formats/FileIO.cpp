@@ -1,0 +1,209 @@
+//===- FileIO.cpp - mapped inputs, atomic outputs, format errors ----------===//
+//
+// Part of mindshard.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mindshard/Formats/FileIO.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Signals.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+using namespace mindshard;
+
+llvm::Error mindshard::formatError(llvm::StringRef path, uint64_t offset,
+                                   const llvm::Twine &message) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      llvm::formatv("{0}: at byte {1}: {2}", path, offset, message.str()));
+}
+
+llvm::Error mindshard::fileError(llvm::StringRef path,
+                                 const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 path + ": " + message);
+}
+
+static llvm::Error errnoError(llvm::StringRef path, llvm::StringRef action) {
+  return fileError(path, llvm::Twine("cannot ") + action + ": " +
+                             std::strerror(errno));
+}
+
+//===----------------------------------------------------------------------===//
+// MappedFile
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<std::unique_ptr<MappedFile>>
+MappedFile::open(llvm::StringRef path) {
+  if (llvm::sys::fs::is_directory(path))
+    return fileError(path, "is a folder, not a file");
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false,
+                                  /*IsVolatile=*/false);
+  if (!buffer)
+    return fileError(path, "cannot open: " + buffer.getError().message());
+  std::unique_ptr<MappedFile> file(new MappedFile());
+  file->filePath = path.str();
+  file->buffer = std::move(*buffer);
+  file->data = llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(file->buffer->getBufferStart()),
+      file->buffer->getBufferSize());
+  return file;
+}
+
+std::unique_ptr<MappedFile> MappedFile::fromBytes(llvm::StringRef path,
+                                                  std::vector<uint8_t> bytes) {
+  std::unique_ptr<MappedFile> file(new MappedFile());
+  file->filePath = path.str();
+  file->owned = std::move(bytes);
+  file->data = file->owned;
+  return file;
+}
+
+/// The page-aligned part of [offset, offset + size) within the data.
+static std::pair<const uint8_t *, size_t>
+alignedRange(llvm::ArrayRef<uint8_t> data, uint64_t offset, uint64_t size,
+             bool inner) {
+  static const uint64_t page = llvm::sys::Process::getPageSizeEstimate();
+  uintptr_t begin = reinterpret_cast<uintptr_t>(data.data() + offset);
+  uintptr_t end = begin + size;
+  if (inner) {
+    begin = (begin + page - 1) & ~(page - 1);
+    end &= ~(page - 1);
+  } else {
+    begin &= ~(page - 1);
+    end = (end + page - 1) & ~(page - 1);
+  }
+  if (end <= begin)
+    return {nullptr, 0};
+  return {reinterpret_cast<const uint8_t *>(begin), end - begin};
+}
+
+void MappedFile::release(uint64_t offset, uint64_t size) const {
+  if (!isMapped() || offset >= data.size())
+    return;
+  size = std::min<uint64_t>(size, data.size() - offset);
+  auto [begin, length] = alignedRange(data, offset, size, /*inner=*/true);
+  if (length)
+    ::madvise(const_cast<uint8_t *>(begin), length, MADV_DONTNEED);
+}
+
+void MappedFile::willNeed(uint64_t offset, uint64_t size) const {
+  if (!isMapped() || offset >= data.size())
+    return;
+  size = std::min<uint64_t>(size, data.size() - offset);
+  auto [begin, length] = alignedRange(data, offset, size, /*inner=*/false);
+  if (length)
+    ::madvise(const_cast<uint8_t *>(begin), length, MADV_WILLNEED);
+}
+
+//===----------------------------------------------------------------------===//
+// AtomicOutputFile
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<std::unique_ptr<AtomicOutputFile>>
+AtomicOutputFile::create(llvm::StringRef path) {
+  static std::atomic<unsigned> counter{0};
+  std::unique_ptr<AtomicOutputFile> file(new AtomicOutputFile());
+  file->finalPath = path.str();
+  file->tempPath =
+      llvm::formatv("{0}.tmp-{1}-{2}", path, ::getpid(), counter.fetch_add(1))
+          .str();
+  file->fd = ::open(file->tempPath.c_str(),
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (file->fd < 0)
+    return errnoError(file->tempPath, "create");
+  // An interrupted run must not leave the temporary behind.
+  llvm::sys::RemoveFileOnSignal(file->tempPath);
+  return file;
+}
+
+AtomicOutputFile::~AtomicOutputFile() { discard(); }
+
+llvm::Error AtomicOutputFile::write(llvm::ArrayRef<uint8_t> bytes) {
+  const uint8_t *cursor = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, cursor, left);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return errnoError(tempPath, "write");
+    }
+    cursor += n;
+    left -= n;
+  }
+  written += bytes.size();
+  return llvm::Error::success();
+}
+
+llvm::Error AtomicOutputFile::writeAt(uint64_t offset,
+                                      llvm::ArrayRef<uint8_t> bytes) {
+  const uint8_t *cursor = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::pwrite(fd, cursor, left, offset);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return errnoError(tempPath, "write");
+    }
+    cursor += n;
+    left -= n;
+    offset += n;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error AtomicOutputFile::commit(bool syncData) {
+  if (syncData && ::fsync(fd) != 0)
+    return errnoError(tempPath, "sync");
+  if (::close(fd) != 0) {
+    fd = -1;
+    return errnoError(tempPath, "close");
+  }
+  fd = -1;
+  if (std::error_code ec = llvm::sys::fs::rename(tempPath, finalPath))
+    return fileError(finalPath, "cannot rename " + tempPath +
+                                    " into place: " + ec.message());
+  llvm::sys::DontRemoveFileOnSignal(tempPath);
+  tempPath.clear();
+  if (syncData)
+    return syncDirectory(llvm::sys::path::parent_path(finalPath));
+  return llvm::Error::success();
+}
+
+void AtomicOutputFile::discard() {
+  if (fd >= 0) {
+    ::close(fd);
+    fd = -1;
+  }
+  if (!tempPath.empty()) {
+    llvm::sys::fs::remove(tempPath);
+    llvm::sys::DontRemoveFileOnSignal(tempPath);
+    tempPath.clear();
+  }
+}
+
+llvm::Error mindshard::syncDirectory(llvm::StringRef path) {
+  std::string dir = path.empty() ? "." : path.str();
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return errnoError(dir, "open folder");
+  int result = ::fsync(fd);
+  ::close(fd);
+  if (result != 0)
+    return errnoError(dir, "sync folder");
+  return llvm::Error::success();
+}
