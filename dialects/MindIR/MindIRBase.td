@@ -53,8 +53,13 @@ def MindIR_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kMainGraphAttr = "mindir.main_graph";
     /// A function attribute with the graph's name as the file spells it.
     static constexpr ::llvm::StringLiteral kGraphNameAttr = "mindir.graph_name";
-    /// An argument or result attribute with the value's layout.
+    /// An op, argument or result attribute with the value's layout.
     static constexpr ::llvm::StringLiteral kLayoutAttr = "mindir.layout";
+    /// An argument attribute with the graph input's name in the file.
+    static constexpr ::llvm::StringLiteral kNameAttr = "mindir.name";
+    /// An op attribute with the primitive's instance name in the file.
+    static constexpr ::llvm::StringLiteral kInstanceNameAttr =
+        "mindir.instance_name";
   }];
 }
 

@@ -50,7 +50,8 @@ LogicalResult MindIRDialect::verifyOperationAttribute(Operation *op,
   Attribute value = attr.getValue();
 
   if (name == kProducerNameAttr || name == kModelVersionAttr ||
-      name == kIrVersionAttr || name == kGraphNameAttr) {
+      name == kIrVersionAttr || name == kGraphNameAttr ||
+      name == kInstanceNameAttr || name == kNameAttr) {
     if (!isa<StringAttr>(value))
       return op->emitError() << "'" << name << "' must be a string";
     return success();

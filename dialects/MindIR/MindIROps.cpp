@@ -28,7 +28,7 @@ static constexpr int64_t kDynamic = ShapedType::kDynamic;
 
 StringRef mindshard::mindir::getPrimitiveName(Operation *op) {
   if (auto generic = dyn_cast<PrimitiveGenericOp>(op))
-    return generic.getName();
+    return generic.getPrimitive();
   return op->getName().stripDialect();
 }
 
@@ -41,7 +41,7 @@ bool mindshard::mindir::isPrimitiveAttributeName(StringRef name) {
 static FailureOr<int64_t> normalizeAxis(std::optional<Location> location,
                                         int64_t axis, int64_t rank,
                                         StringRef what) {
-  if (axis >= -rank && axis < std::max<int64_t>(rank, 1))
+  if (axis >= -rank && axis < rank)
     return axis < 0 ? axis + rank : axis;
   (void)emitOptionalError(location, what, " ", axis,
                           " is out of range for rank ", rank);
@@ -165,6 +165,10 @@ mindir::OpTrait::detail::verifyStrategyMatchesOperands(Operation *op) {
                                << index << " has rank " << input.getRank();
     for (auto [dim, count] : llvm::enumerate(counts.asArrayRef())) {
       int64_t extent = input.getDimSize(dim);
+      if (count < 1)
+        return op->emitOpError() << "in_strategy splits dimension " << dim
+                                 << " of input " << index << " " << count
+                                 << " ways; split counts must be 1 or more";
       if (!isDynamic(extent) && extent % count != 0)
         return op->emitOpError()
                << "in_strategy splits dimension " << dim << " of input "
@@ -383,7 +387,7 @@ LogicalResult FuncRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 }
 
 LogicalResult PrimitiveGenericOp::verify() {
-  if (getName().empty())
+  if (getPrimitive().empty())
     return emitOpError() << "needs a primitive name";
   return success();
 }

@@ -296,8 +296,8 @@ def MindIR_PrimitiveGenericOp : MindIR_Op<"primitive"> {
   let summary = "any MindSpore primitive without a dedicated op";
   let description = [{
     A primitive that mindshard does not model, or one whose use falls outside
-    what its dedicated op accepts (a dynamic rank, an extra input). `name` is
-    the primitive's name as the file spells it (e.g. `Conv2D`,
+    what its dedicated op accepts (a dynamic rank, an extra input).
+    `primitive` is the primitive's name as the file spells it (e.g. `Conv2D`,
     `S-Prim-hyper_map[zeros_like_leaf]`, `MetaFuncGraph::add`); its other
     attributes are the primitive's. Every network imports through it even
     where no sharding rule exists; such ops run replicated.
@@ -307,10 +307,10 @@ def MindIR_PrimitiveGenericOp : MindIR_Op<"primitive"> {
         : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, Variadic<AnyType>:$inputs);
+  let arguments = (ins StrAttr:$primitive, Variadic<AnyType>:$inputs);
   let results = (outs Variadic<AnyType>:$results);
   let assemblyFormat = [{
-    $name `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
+    $primitive `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
   }];
   let hasVerifier = 1;
 }

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "MindIR/MindIR.h"
+#include "mindshard/Target/MindIR.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -13,6 +13,7 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 
 int main(int argc, char **argv) {
+  mindshard::registerMindIRTranslations();
   return mlir::failed(mlir::mlirTranslateMain(
       argc, argv, "mindshard translations between MindIR files and mindir\n"));
 }
