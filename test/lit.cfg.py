@@ -26,6 +26,7 @@ llvm_config.with_environment("PATH", config.mindshard_tools_dir,
                              append_path=True)
 
 tools = [
+    "mindshard-inspect",
     "mindshard-opt",
     "mindshard-translate",
 ]

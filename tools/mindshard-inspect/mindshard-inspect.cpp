@@ -1,0 +1,93 @@
+//===- mindshard-inspect.cpp - what is in a MindSpore file ----------------===//
+//
+// Part of mindshard.
+//
+//   mindshard-inspect ckpt FILE       tensors: dtype, shape, bytes, records
+//   mindshard-inspect strategy FILE   layouts and the slices they give
+//   mindshard-inspect mindir FILE     inputs, outputs, ops, parameters
+//   mindshard-inspect groups FILE     communication groups
+//
+// As tables, or as JSON with --json.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../common/DecryptOptions.h"
+#include "mindshard/Inspect/Inspect.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mindshard;
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::OptionCategory category("mindshard-inspect options");
+  llvm::cl::opt<std::string> kind(llvm::cl::Positional, llvm::cl::Required,
+                                  llvm::cl::desc("<ckpt|strategy|mindir|groups>"),
+                                  llvm::cl::cat(category));
+  llvm::cl::opt<std::string> path(llvm::cl::Positional, llvm::cl::Required,
+                                  llvm::cl::desc("<file>"),
+                                  llvm::cl::cat(category));
+  llvm::cl::opt<bool> json("json", llvm::cl::desc("Print JSON"),
+                           llvm::cl::cat(category));
+  llvm::cl::opt<bool> noCrc(
+      "no-crc-check",
+      llvm::cl::desc("Do not verify a checkpoint's CRC trailer or crc_num"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<std::string> shapes(
+      "shapes",
+      llvm::cl::desc("A checkpoint or MindIR file whose tensor shapes give a "
+                     "strategy's slice shapes"),
+      llvm::cl::value_desc("file"), llvm::cl::cat(category));
+  DecryptOptions decrypt(category);
+  llvm::cl::HideUnrelatedOptions(category);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv, "mindshard-inspect: what is in a checkpoint, strategy, "
+                  "group file or MindIR file\n");
+
+  auto fail = [](llvm::Error error) {
+    llvm::WithColor::error(llvm::errs(), "mindshard-inspect")
+        << llvm::toString(std::move(error)) << "\n";
+    return 1;
+  };
+  llvm::Expected<std::optional<DecryptKey>> key = decrypt.resolve();
+  if (!key)
+    return fail(key.takeError());
+
+  llvm::Expected<llvm::json::Value> report =
+      llvm::createStringError(llvm::inconvertibleErrorCode(),
+                              "unknown kind '" + kind +
+                                  "'; use ckpt, strategy, mindir or groups");
+  if (kind == "ckpt" || kind == "checkpoint") {
+    llvm::consumeError(report.takeError());
+    CheckpointReadOptions options;
+    options.verifyCrc = !noCrc;
+    options.key = *key;
+    report = inspectCheckpoint(path, options);
+  } else if (kind == "strategy") {
+    llvm::consumeError(report.takeError());
+    ShapeMap shapeMap;
+    if (!shapes.empty()) {
+      llvm::Expected<ShapeMap> read = readShapes(shapes, *key);
+      if (!read)
+        return fail(read.takeError());
+      shapeMap = std::move(*read);
+    }
+    report = inspectStrategy(path, shapeMap);
+  } else if (kind == "mindir") {
+    llvm::consumeError(report.takeError());
+    report = inspectMindIR(path, *key);
+  } else if (kind == "groups") {
+    llvm::consumeError(report.takeError());
+    report = inspectGroups(path);
+  }
+  if (!report)
+    return fail(report.takeError());
+
+  if (json)
+    llvm::outs() << llvm::formatv("{0:2}", *report) << "\n";
+  else
+    printReport(*report, llvm::outs());
+  return 0;
+}
