@@ -2,6 +2,7 @@
 # The mindshard lit suite.
 
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -16,6 +17,9 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
                    "Inputs", "data", "unittests", "README.md"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%craft", "%s %s" % (
+    sys.executable,
+    os.path.join(config.mindshard_src_root, "test", "Inputs", "craft.py"))))
 config.substitutions.append(("%data", os.path.join(
     config.mindshard_src_root, "test", "data")))
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"

@@ -83,7 +83,7 @@ llvm::Error keyLengthError(CipherMode mode, size_t length) {
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(),
       llvm::formatv(
-          "a {0} key must be {1} bytes, got {2}", getCipherModeName(mode),
+          "the {0} key must be {1} bytes, got {2}", getCipherModeName(mode),
           mode == CipherMode::Sm4Cbc ? "16" : "16, 24 or 32", length));
 }
 
@@ -159,7 +159,7 @@ static llvm::Expected<std::vector<uint8_t>> parseHexKey(llvm::StringRef hex,
                                                         llvm::StringRef what) {
   hex = hex.trim();
   std::string bytes;
-  if (hex.empty() || !llvm::tryGetFromHex(hex, bytes))
+  if (hex.empty() || hex.size() % 2 != 0 || !llvm::tryGetFromHex(hex, bytes))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    what + " is not an even number of hex "
                                           "digits");

@@ -29,15 +29,16 @@ llvm::Expected<uint64_t> Reader::readVarint() {
 }
 
 llvm::Expected<Key> Reader::readKey() {
+  uint64_t at = offset();
   llvm::Expected<uint64_t> key = readVarint();
   if (!key)
     return key.takeError();
   uint64_t type = *key & 7;
   uint64_t field = *key >> 3;
   if (type > 5)
-    return error("invalid wire type " + llvm::Twine(type));
+    return formatError(path, at, "invalid wire type " + llvm::Twine(type));
   if (field == 0 || field > 0x1fffffff)
-    return error("invalid field number " + llvm::Twine(field));
+    return formatError(path, at, "invalid field number " + llvm::Twine(field));
   return Key{static_cast<uint32_t>(field), static_cast<WireType>(type)};
 }
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Crafts damaged or unusual MindSpore files for the lit tests, from the
+Python standard library alone.
+
+    craft.py truncate IN OUT BYTES        the first BYTES bytes of IN
+    craft.py flip IN OUT OFFSET           IN with the byte at OFFSET inverted
+    craft.py record OUT TAG DTYPE DIMS CONTENT_BYTES [TAG DTYPE DIMS N ...]
+                                          a .ckpt of hand-made records; DIMS
+                                          is comma-separated ("" for none)
+    craft.py raw OUT HEX                  a file of the given bytes
+    craft.py strategy OUT NAME DEV MAP    a strategy file as MindSpore before
+                                          1.2.1 wrote it: one layout, no
+                                          field or optimizer-shard fields
+    craft.py encrypt MODE KEYHEX IN OUT   IN encrypted as MindSpore 1.7+ does,
+                                          in one record, with the openssl
+                                          command (AES-CBC or SM4-CBC)
+    craft.py safetensors OUT HEADER_JSON DATA_BYTES
+                                          a .safetensors file with the given
+                                          header and DATA_BYTES zero bytes
+"""
+
+import json
+import struct
+import subprocess
+import sys
+
+
+def varint(value):
+    value &= (1 << 64) - 1
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def field(number, payload):
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def record(tag, dtype, dims, size):
+    tensor = b"".join(varint(1 << 3) + varint(d) for d in dims)
+    tensor += field(2, dtype.encode()) + field(3, bytes(size))
+    value = field(1, tag.encode()) + field(2, tensor)
+    return field(1, value)
+
+
+def main(argv):
+    command = argv[1]
+    if command == "truncate":
+        data = open(argv[2], "rb").read()
+        open(argv[3], "wb").write(data[: int(argv[4])])
+    elif command == "flip":
+        data = bytearray(open(argv[2], "rb").read())
+        offset = int(argv[4])
+        data[offset] ^= 0xFF
+        open(argv[3], "wb").write(bytes(data))
+    elif command == "record":
+        out = b""
+        args = argv[3:]
+        for i in range(0, len(args), 4):
+            tag, dtype, dims, size = args[i : i + 4]
+            dims = [int(d) for d in dims.split(",")] if dims else []
+            out += record(tag, dtype, dims, int(size))
+        open(argv[2], "wb").write(out)
+    elif command == "strategy":
+        name, dev, tmap = argv[3:6]
+        dims = lambda text, key: b"".join(
+            varint(key << 3) + varint(int(v)) for v in text.split(","))
+        layouts = field(1, dims(dev, 1)) + field(2, dims(tmap, 1))
+        item = field(1, name.encode()) + field(2, layouts)
+        open(argv[2], "wb").write(varint(1 << 3) + varint(1) + field(3, item))
+    elif command == "raw":
+        open(argv[2], "wb").write(bytes.fromhex(argv[3]))
+    elif command == "encrypt":
+        mode, key, source, out = argv[2:6]
+        cipher = {"AES-CBC": "-aes-%d-cbc" % (len(key) * 4),
+                  "SM4-CBC": "-sm4-cbc"}[mode]
+        magic = {"AES-CBC": 0x7F3A5ED9, "SM4-CBC": 0x7F3A5EDA}[mode]
+        iv = "00112233445566778899aabbccddeeff"
+        text = subprocess.run(
+            ["openssl", "enc", cipher, "-K", key, "-iv", iv, "-in", source],
+            check=True, capture_output=True).stdout
+        header = struct.pack("<Iii", magic, 24 + len(text), 16)
+        open(out, "wb").write(header + bytes.fromhex(iv) +
+                              struct.pack("<i", len(text)) + text)
+    elif command == "safetensors":
+        header = argv[3].encode()
+        open(argv[2], "wb").write(
+            struct.pack("<Q", len(header)) + header + bytes(int(argv[4])))
+    else:
+        sys.exit("unknown command " + command)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
