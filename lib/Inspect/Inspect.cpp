@@ -10,6 +10,7 @@
 #include "mindshard/Target/MindIR.h"
 
 #include "MindIR/MindIR.h"
+#include "mind_ir.pb.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -64,8 +65,8 @@ mindshard::inspectCheckpoint(llvm::StringRef path,
   Object report{
       {"kind", "checkpoint"},
       {"file", path},
-      {"format", ckpt.format() == Checkpoint::Format::Ckpt ? "ckpt"
-                                                            : "safetensors"},
+      {"format",
+       ckpt.format() == Checkpoint::Format::Ckpt ? "ckpt" : "safetensors"},
       {"file_bytes", static_cast<int64_t>(ckpt.fileSize())},
       {"tensor_bytes", static_cast<int64_t>(total)},
       {"encrypted", ckpt.isEncrypted()},
@@ -199,10 +200,9 @@ mindshard::inspectMindIR(llvm::StringRef path,
   mlir::ModuleOp module = **imported;
 
   Object report{{"kind", "mindir"}, {"file", path}};
-  for (llvm::StringRef name :
-       {mindir::MindIRDialect::kProducerNameAttr,
-        mindir::MindIRDialect::kModelVersionAttr,
-        mindir::MindIRDialect::kIrVersionAttr})
+  for (llvm::StringRef name : {mindir::MindIRDialect::kProducerNameAttr,
+                               mindir::MindIRDialect::kModelVersionAttr,
+                               mindir::MindIRDialect::kIrVersionAttr})
     if (auto value = module->getAttrOfType<mlir::StringAttr>(name))
       report[name.drop_front(7)] = value.str();
   if (auto version = module->getAttrOfType<mlir::IntegerAttr>(
@@ -217,8 +217,8 @@ mindshard::inspectMindIR(llvm::StringRef path,
     for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
       auto name = func.getArgAttrOfType<mlir::StringAttr>(
           index, mindir::MindIRDialect::kNameAttr);
-      inputs.push_back(Object{{"name", name ? name.str() : ""},
-                              {"type", typeString(type)}});
+      inputs.push_back(
+          Object{{"name", name ? name.str() : ""}, {"type", typeString(type)}});
     }
     for (mlir::Type type : func.getResultTypes())
       outputs.push_back(typeString(type));
@@ -234,13 +234,13 @@ mindshard::inspectMindIR(llvm::StringRef path,
     Object opCounts;
     for (const auto &[name, number] : ops)
       opCounts[name] = number;
-    graphs.push_back(Object{
-        {"name", func.getSymName().str()},
-        {"main", mainName && mainName.getValue() == func.getSymName()},
-        {"inputs", std::move(inputs)},
-        {"outputs", std::move(outputs)},
-        {"ops", std::move(opCounts)},
-        {"op_count", count}});
+    graphs.push_back(
+        Object{{"name", func.getSymName().str()},
+               {"main", mainName && mainName.getValue() == func.getSymName()},
+               {"inputs", std::move(inputs)},
+               {"outputs", std::move(outputs)},
+               {"ops", std::move(opCounts)},
+               {"op_count", count}});
   }
   report["graphs"] = std::move(graphs);
 
@@ -249,7 +249,8 @@ mindshard::inspectMindIR(llvm::StringRef path,
   for (mindir::ParameterOp parameter : module.getOps<mindir::ParameterOp>()) {
     Object item{{"name", parameter.getSymName().str()},
                 {"type", typeString(parameter.getType())}};
-    if (auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(parameter.getType()))
+    if (auto tensor =
+            llvm::dyn_cast<mlir::RankedTensorType>(parameter.getType()))
       if (tensor.hasStaticShape()) {
         std::optional<DType> dtype = getDType(tensor.getElementType());
         int64_t bytes = dtype ? byteSize(*dtype, tensor.getNumElements()) : 0;
@@ -261,6 +262,48 @@ mindshard::inspectMindIR(llvm::StringRef path,
   report["parameters"] = std::move(parameters);
   report["parameter_bytes"] = totalBytes;
   return Value(std::move(report));
+}
+
+/// Replaces tensor data by a note of its size, so that text stays short.
+static void elideData(irpb::TensorProto &tensor) {
+  if (tensor.has_raw_data()) {
+    tensor.set_doc_string(
+        llvm::formatv("raw_data: {0} bytes", tensor.raw_data().size()).str());
+    tensor.clear_raw_data();
+  }
+}
+
+static void elideData(irpb::AttributeProto &attribute) {
+  for (irpb::TensorProto &tensor : *attribute.mutable_tensors())
+    elideData(tensor);
+  if (attribute.has_t())
+    elideData(*attribute.mutable_t());
+  for (irpb::AttributeProto &value : *attribute.mutable_values())
+    elideData(value);
+}
+
+static void elideData(irpb::GraphProto &graph) {
+  for (irpb::TensorProto &parameter : *graph.mutable_parameter())
+    elideData(parameter);
+  for (irpb::NodeProto &node : *graph.mutable_node())
+    for (irpb::AttributeProto &attribute : *node.mutable_attribute())
+      elideData(attribute);
+}
+
+llvm::Error mindshard::printMindIRProto(llvm::StringRef path,
+                                        const std::optional<DecryptKey> &key,
+                                        llvm::raw_ostream &os) {
+  llvm::Expected<std::unique_ptr<MappedFile>> file = MappedFile::open(path);
+  if (!file)
+    return file.takeError();
+  irpb::ModelProto model;
+  if (llvm::Error error = parseModelProto((*file)->bytes(), path, key, model))
+    return error;
+  elideData(*model.mutable_graph());
+  for (irpb::GraphProto &function : *model.mutable_functions())
+    elideData(function);
+  os << model.DebugString();
+  return llvm::Error::success();
 }
 
 llvm::Expected<ShapeMap>
@@ -388,23 +431,20 @@ void mindshard::printReport(const Value &report, llvm::raw_ostream &os) {
   }
 
   if (kind == "strategy") {
-    os << llvm::formatv("{0}: strategy, {1} layouts, {2} op strategies, {3} "
-                        "stage(s){4}\n",
-                        *object.getString("file"),
-                        object.getArray("layouts")->size(),
-                        object.getArray("strategies")->size(),
-                        *object.getInteger("stages"),
-                        *object.getBoolean("pipeline_merged")
-                            ? " (pipeline-merged)"
-                            : "");
+    os << llvm::formatv(
+        "{0}: strategy, {1} layouts, {2} op strategies, {3} "
+        "stage(s){4}\n",
+        *object.getString("file"), object.getArray("layouts")->size(),
+        object.getArray("strategies")->size(), *object.getInteger("stages"),
+        *object.getBoolean("pipeline_merged") ? " (pipeline-merged)" : "");
     Table table({"parameter", "stage", "dev_matrix", "tensor_map", "splits",
                  "opt_shard", "shape", "slice"});
     for (const Value &layout : *object.getArray("layouts")) {
       const Object &l = *layout.getAsObject();
       std::string opt;
       if (l.get("opt_shard_size"))
-        opt = text(l.get("opt_shard_size")) + "/" +
-              text(l.get("opt_shard_step"));
+        opt =
+            text(l.get("opt_shard_size")) + "/" + text(l.get("opt_shard_step"));
       table.add({text(l.get("name")), text(l.get("stage")),
                  text(l.get("dev_matrix")), text(l.get("tensor_map")),
                  text(l.get("splits")), opt, shapeText(l.get("shape")),
@@ -417,8 +457,8 @@ void mindshard::printReport(const Value &report, llvm::raw_ostream &os) {
       Table strategies({"op", "stage", "strategy"});
       for (const Value &strategy : *object.getArray("strategies")) {
         const Object &s = *strategy.getAsObject();
-        strategies.add({text(s.get("name")), text(s.get("stage")),
-                        text(s.get("splits"))});
+        strategies.add(
+            {text(s.get("name")), text(s.get("stage")), text(s.get("splits"))});
       }
       strategies.print(os);
     }
@@ -474,8 +514,8 @@ void mindshard::printReport(const Value &report, llvm::raw_ostream &os) {
     Table table({"parameter", "type", "bytes"});
     for (const Value &parameter : *object.getArray("parameters")) {
       const Object &p = *parameter.getAsObject();
-      table.add({text(p.get("name")), text(p.get("type")),
-                 text(p.get("bytes"))});
+      table.add(
+          {text(p.get("name")), text(p.get("type")), text(p.get("bytes"))});
     }
     table.print(os);
   }

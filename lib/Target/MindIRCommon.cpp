@@ -370,8 +370,7 @@ std::optional<Attribute> scalarAt(MLIRContext *context,
                                              : proto.d());
   if (isFloatKind(kind))
     return floatOf(context, kind,
-                   has(proto.floats_size()) ? proto.floats(index)
-                                            : proto.f());
+                   has(proto.floats_size()) ? proto.floats(index) : proto.f());
   if (kind == AttributeProto::STRING)
     return b.getStringAttr(has(proto.strings_size()) ? proto.strings(index)
                                                      : proto.s());
@@ -478,9 +477,9 @@ mindir_format::convertValue(MLIRContext *context, const AttributeProto &proto) {
     if (!tensor)
       break;
     Attribute value = tensorOf(context, *tensor);
-    return {value, isa<TypeAttr, ObjectAttr>(value) ? any
-                                                    : typeOfValue(context,
-                                                                  value)};
+    return {value, isa<TypeAttr, ObjectAttr>(value)
+                       ? any
+                       : typeOfValue(context, value)};
   }
   case AttributeProto::TUPLE:
   case AttributeProto::LIST: {
@@ -521,7 +520,8 @@ namespace {
 bool encodeScalar(Attribute value, AttributeProto &proto, bool repeated) {
   if (auto boolean = dyn_cast<BoolAttr>(value)) {
     proto.set_type(AttributeProto::BOOL);
-    repeated ? proto.add_ints(boolean.getValue()) : proto.set_i(boolean.getValue());
+    repeated ? proto.add_ints(boolean.getValue())
+             : proto.set_i(boolean.getValue());
     return true;
   }
   if (auto integer = dyn_cast<IntegerAttr>(value)) {
@@ -547,8 +547,8 @@ bool encodeScalar(Attribute value, AttributeProto &proto, bool repeated) {
     default:
       kind = isUnsigned ? AttributeProto::UINT64 : AttributeProto::INT64;
     }
-    int64_t number = isUnsigned ? static_cast<int64_t>(integer.getUInt())
-                                : integer.getInt();
+    int64_t number =
+        isUnsigned ? static_cast<int64_t>(integer.getUInt()) : integer.getInt();
     proto.set_type(kind);
     repeated ? proto.add_ints(number) : proto.set_i(number);
     return true;
@@ -699,7 +699,9 @@ bool mindir_format::encodeValue(Attribute value, AttributeProto &proto) {
 // Op arguments
 //===----------------------------------------------------------------------===//
 
-bool mindir_format::isTypeValue(Attribute value) { return isa<TypeAttr>(value); }
+bool mindir_format::isTypeValue(Attribute value) {
+  return isa<TypeAttr>(value);
+}
 
 std::optional<Attribute> mindir_format::convertArg(MLIRContext *context,
                                                    const ArgSpec &spec,

@@ -57,12 +57,12 @@ Attribute defaultArg(Builder &b, StringRef op, StringRef arg) {
 }
 
 /// Extra attributes MindSpore's communication primitives carry.
-void addCollectiveDefaults(Operation *op, SmallVectorImpl<NamedAttribute> &attrs) {
+void addCollectiveDefaults(Operation *op,
+                           SmallVectorImpl<NamedAttribute> &attrs) {
   Builder b(op->getContext());
   auto add = [&](StringRef name, Attribute value) {
-    if (!llvm::any_of(attrs, [&](NamedAttribute a) {
-          return a.getName() == name;
-        }))
+    if (!llvm::any_of(attrs,
+                      [&](NamedAttribute a) { return a.getName() == name; }))
       attrs.emplace_back(b.getStringAttr(name), value);
   };
   auto ranks = op->getAttrOfType<DenseI64ArrayAttr>("group_ranks");
@@ -109,9 +109,9 @@ private:
                            StringRef instanceName);
   LogicalResult collectParameters();
   /// Streams one parameter's bytes.
-  llvm::Error writeData(
-      const ExportedParameter &parameter,
-      llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink);
+  llvm::Error
+  writeData(const ExportedParameter &parameter,
+            llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink);
 
   ModuleOp module;
   const MindIRExportOptions &options;
@@ -169,8 +169,7 @@ LogicalResult Exporter::collectParameters() {
       return failure();
     }
     TensorProto &header = parameter.header;
-    header.set_name(
-        (mainGraph.getSymName() + ":" + parameter.name).str());
+    header.set_name((mainGraph.getSymName() + ":" + parameter.name).str());
     for (int64_t dim : type.getShape())
       header.add_dims(dim);
     std::optional<int> dataType = getDataType(type.getElementType());
@@ -201,9 +200,9 @@ LogicalResult Exporter::collectParameters() {
   return success();
 }
 
-llvm::Error Exporter::writeData(
-    const ExportedParameter &parameter,
-    llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) {
+llvm::Error
+Exporter::writeData(const ExportedParameter &parameter,
+                    llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) {
   if (options.dataSource && options.dataSource->provides(parameter.name))
     return options.dataSource->write(parameter.name, sink);
   std::optional<ElementsAttr> value =
@@ -231,8 +230,8 @@ llvm::Error Exporter::writeData(
 }
 
 LogicalResult Exporter::build() {
-  auto mainName = module->getAttrOfType<FlatSymbolRefAttr>(
-      MindIRDialect::kMainGraphAttr);
+  auto mainName =
+      module->getAttrOfType<FlatSymbolRefAttr>(MindIRDialect::kMainGraphAttr);
   if (mainName)
     mainGraph = module.lookupSymbol<func::FuncOp>(mainName);
   if (!mainGraph) {
@@ -309,10 +308,10 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
   for (BlockArgument arg : entry.getArguments()) {
     auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                   MindIRDialect::kNameAttr);
-    std::string text = name ? name.str()
-                            : llvm::formatv("{0}:input_{1}", graphName,
-                                            arg.getArgNumber())
-                                  .str();
+    std::string text =
+        name ? name.str()
+             : llvm::formatv("{0}:input_{1}", graphName, arg.getArgNumber())
+                   .str();
     names[arg] = text;
     irpb::ValueInfoProto *input = graph.add_input();
     input->set_name(text);
@@ -365,8 +364,8 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
   };
   auto tupleItem = [&](Operation *op, const std::string &tuple, Type type,
                        int64_t index, StringAttr kept = {}) {
-    std::string indexName = addConstant(b.getI64IntegerAttr(index),
-                                        b.getI64Type());
+    std::string indexName =
+        addConstant(b.getI64IntegerAttr(index), b.getI64Type());
     std::string ref = primitiveRef("TupleGetItem", {}, "");
     return addNode(op, ref, {tuple, indexName}, type, kept);
   };
@@ -395,16 +394,16 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
       return attrs;
     };
     auto instanceName = [&]() -> StringRef {
-      if (auto name = op->getAttrOfType<StringAttr>(
-              MindIRDialect::kInstanceNameAttr))
+      if (auto name =
+              op->getAttrOfType<StringAttr>(MindIRDialect::kInstanceNameAttr))
         return name.getValue();
       return "";
     };
 
     if (auto constant = dyn_cast<ConstantOp>(op)) {
-      std::string name = addConstant(
-          constant.getValue(), constant.getType(),
-          op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr));
+      std::string name =
+          addConstant(constant.getValue(), constant.getType(),
+                      op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr));
       if (name.empty())
         return error(op) << "the value cannot be written as MindIR";
       names[constant] = name;
@@ -427,10 +426,10 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
       if (ret.getNumOperands() == 1) {
         output = nameOf(ret.getOperand(0));
       } else {
-        Type tuple = TupleType::get(op->getContext(),
-                                    TypeRange(ret.getOperandTypes()));
-        output = addNode(op, primitiveRef("MakeTuple", {}, ""),
-                         operandNames(), tuple);
+        Type tuple =
+            TupleType::get(op->getContext(), TypeRange(ret.getOperandTypes()));
+        output = addNode(op, primitiveRef("MakeTuple", {}, ""), operandNames(),
+                         tuple);
       }
       irpb::ValueInfoProto *info = graph.add_output();
       info->set_name(output);
@@ -482,9 +481,9 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
       continue;
     }
     if (auto getItem = dyn_cast<TupleGetItemOp>(op)) {
-      names[getItem] = tupleItem(op, nameOf(getItem.getTuple()),
-                                 getItem.getType(), getItem.getIndex(),
-                                 keptName(op));
+      names[getItem] =
+          tupleItem(op, nameOf(getItem.getTuple()), getItem.getType(),
+                    getItem.getIndex(), keptName(op));
       continue;
     }
     if (isa<MakeTupleOp, LoadOp, UpdateStateOp, DependOp>(op)) {
@@ -544,8 +543,7 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
         std::string constant =
             addConstant(value, AnyType::get(op->getContext()));
         if (constant.empty())
-          return error(op) << "argument '" << arg.name
-                           << "' cannot be written";
+          return error(op) << "argument '" << arg.name << "' cannot be written";
         inputs.push_back(constant);
         continue;
       }
@@ -577,12 +575,11 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
 
 /// Writes the model with the parameters' data inline, streaming the data.
 static llvm::Error
-writeModel(irpb::ModelProto &model,
-           std::vector<ExportedParameter> &parameters,
+writeModel(irpb::ModelProto &model, std::vector<ExportedParameter> &parameters,
            llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> out,
-           llvm::function_ref<llvm::Error(
-               const ExportedParameter &,
-               llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)>)>
+           llvm::function_ref<
+               llvm::Error(const ExportedParameter &,
+                           llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)>)>
                data,
            bool inlineData) {
   // The graph is written as its fields without parameters, then one
@@ -627,10 +624,10 @@ writeModel(irpb::ModelProto &model,
     if (llvm::Error error = data(parameter, [&](ArrayRef<uint8_t> bytes) {
           written += bytes.size();
           if (written > parameter.bytes)
-            return llvm::createStringError(
-                llvm::inconvertibleErrorCode(),
-                "parameter '" + parameter.name + "' has more bytes than "
-                                                 "its type holds");
+            return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                           "parameter '" + parameter.name +
+                                               "' has more bytes than "
+                                               "its type holds");
           return out(bytes);
         }))
       return error;
@@ -708,8 +705,7 @@ FailureOr<MindIRExportResult> Exporter::writeFiles(StringRef path) {
           }))
         return fail(std::move(error));
       uint64_t pad = (64 - parameter.bytes % 64) % 64;
-      if (llvm::Error error =
-              dataFile->write(ArrayRef<uint8_t>(padding, pad)))
+      if (llvm::Error error = dataFile->write(ArrayRef<uint8_t>(padding, pad)))
         return fail(std::move(error));
     }
   }

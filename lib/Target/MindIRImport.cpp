@@ -47,8 +47,8 @@ class ModuleImporter {
 public:
   ModuleImporter(MLIRContext *context, StringRef path,
                  const MindIRImportOptions &options)
-      : context(context), path(path.str()), options(options),
-        builder(context) {}
+      : context(context), path(path.str()), options(options), builder(context) {
+  }
 
   OwningOpRef<ModuleOp> import(const irpb::ModelProto &model);
 
@@ -90,8 +90,7 @@ class GraphImporter {
 public:
   GraphImporter(ModuleImporter &module, const irpb::GraphProto &graph,
                 func::FuncOp func)
-      : module(module), graph(graph), func(func),
-        builder(module.context) {}
+      : module(module), graph(graph), func(func), builder(module.context) {}
 
   LogicalResult import();
 
@@ -101,8 +100,8 @@ private:
     InFlightDiagnostic diagnostic = module.error();
     diagnostic << "graph '" << graph.name() << "'";
     if (node)
-      diagnostic << ": node '" << node->output(0) << "' ("
-                 << node->op_type() << ")";
+      diagnostic << ": node '" << node->output(0) << "' (" << node->op_type()
+                 << ")";
     diagnostic << ": ";
     return diagnostic;
   }
@@ -112,17 +111,15 @@ private:
   void nameIfCaptured(StringRef name, const ImportedValue &imported);
   void recordType(StringRef name, const ImportedValue &imported);
   LogicalResult importNode(const irpb::NodeProto &node);
-  FailureOr<ImportedValue> lookup(StringRef name,
-                                  const irpb::NodeProto &user);
+  FailureOr<ImportedValue> lookup(StringRef name, const irpb::NodeProto &user);
   /// The value of an input, materializing tuples of multi-result ops.
   Value materialize(ImportedValue &imported, Location loc);
-  FailureOr<SmallVector<ImportedValue>> resolveInputs(
-      const irpb::NodeProto &node, int skip = 0);
+  FailureOr<SmallVector<ImportedValue>>
+  resolveInputs(const irpb::NodeProto &node, int skip = 0);
 
   /// Converts primitive attributes, dropping the abstract ("shape").
-  SmallVector<NamedAttribute>
-  convertAttributes(const google::protobuf::RepeatedPtrField<AttributeProto>
-                        &attributes);
+  SmallVector<NamedAttribute> convertAttributes(
+      const google::protobuf::RepeatedPtrField<AttributeProto> &attributes);
 
   FailureOr<ImportedValue>
   importPrimitive(const irpb::NodeProto &node, StringRef primitive,
@@ -180,9 +177,9 @@ void ModuleImporter::scanNames(const irpb::GraphProto &graph) {
     capture(output.name());
 
   for (const irpb::ValueInfoProto &input : graph.input())
-    definedNames[input.name()] =
-        input.tensor_size() ? getTensorType(context, input.tensor(0))
-                            : Type(AnyType::get(context));
+    definedNames[input.name()] = input.tensor_size()
+                                     ? getTensorType(context, input.tensor(0))
+                                     : Type(AnyType::get(context));
   for (const irpb::NodeProto &node : graph.node()) {
     if (node.output_size() == 0)
       continue;
@@ -212,8 +209,8 @@ FailureOr<ElementsAttr> ModuleImporter::importData(const TensorProto &tensor,
       llvm::Expected<std::unique_ptr<MappedFile>> opened =
           MappedFile::open(file);
       if (!opened) {
-        error() << "parameter '" << name << "': external data: "
-                << llvm::toString(opened.takeError());
+        error() << "parameter '" << name
+                << "': external data: " << llvm::toString(opened.takeError());
         return failure();
       }
       mapped = std::move(*opened);
@@ -244,8 +241,7 @@ FailureOr<ElementsAttr> ModuleImporter::importData(const TensorProto &tensor,
     expected = type.getNumElements();
   if (data.size() != expected) {
     error() << "parameter '" << name << "' has " << data.size()
-            << " bytes of data but its type " << type << " needs "
-            << expected;
+            << " bytes of data but its type " << type << " needs " << expected;
     return failure();
   }
   if (type.getElementType().isInteger(1)) {
@@ -403,8 +399,8 @@ OwningOpRef<ModuleOp> ModuleImporter::import(const irpb::ModelProto &model) {
   });
   for (auto &[name, func] : graphs) {
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-    func.setFunctionType(b.getFunctionType(
-        func.getArgumentTypes(), TypeRange(ret.getOperandTypes())));
+    func.setFunctionType(b.getFunctionType(func.getArgumentTypes(),
+                                           TypeRange(ret.getOperandTypes())));
   }
   if (failed(verify(module))) {
     error() << "the imported module does not verify";
@@ -444,9 +440,9 @@ FailureOr<ImportedValue> GraphImporter::lookup(StringRef name,
     if (!read) {
       OpBuilder::InsertionGuard guard(builder);
       builder.setInsertionPointToStart(&func.getBody().front());
-      read = GetParameterOp::create(builder, parameter.getLoc(),
-                                    parameter.getType(),
-                                    parameter.getSymName());
+      read =
+          GetParameterOp::create(builder, parameter.getLoc(),
+                                 parameter.getType(), parameter.getSymName());
     }
     return ImportedValue{read, {}};
   }
@@ -507,8 +503,7 @@ SmallVector<NamedAttribute> GraphImporter::convertAttributes(
         if (ok)
           value = StrategyAttr::get(context(), splits);
       }
-    converted.emplace_back(StringAttr::get(context(), attribute.name()),
-                           value);
+    converted.emplace_back(StringAttr::get(context(), attribute.name()), value);
   }
   return converted;
 }
@@ -544,8 +539,8 @@ LogicalResult GraphImporter::import() {
         builder, loc, defined->second, builder.getStringAttr(output.name())));
   }
   func::ReturnOp::create(builder, func.getLoc(), results);
-  func.setFunctionType(builder.getFunctionType(
-      entry.getArgumentTypes(), ValueRange(results).getTypes()));
+  func.setFunctionType(builder.getFunctionType(entry.getArgumentTypes(),
+                                               ValueRange(results).getTypes()));
 
   for (Operation *constant : foldedProducers)
     if (constant->use_empty() && !constant->hasAttr(MindIRDialect::kNameAttr))
@@ -575,8 +570,8 @@ LogicalResult GraphImporter::importNode(const irpb::NodeProto &node) {
       return failure();
     }
     auto [value, type] = convertValue(context(), node.attribute(0));
-    values[name] = ImportedValue{ConstantOp::create(builder, loc, type, value),
-                                 {}};
+    values[name] =
+        ImportedValue{ConstantOp::create(builder, loc, type, value), {}};
     nameIfCaptured(name, values[name]);
     recordType(name, values[name]);
     return success();
@@ -622,8 +617,8 @@ LogicalResult GraphImporter::importNode(const irpb::NodeProto &node) {
     }
   } else {
     // MindSpore up to 1.6: the bare primitive name, attributes on the node.
-    result = importPrimitive(node, opType, convertAttributes(node.attribute()),
-                             "");
+    result =
+        importPrimitive(node, opType, convertAttributes(node.attribute()), "");
   }
   if (failed(result))
     return failure();
@@ -635,9 +630,10 @@ LogicalResult GraphImporter::importNode(const irpb::NodeProto &node) {
 
 void GraphImporter::recordType(StringRef name, const ImportedValue &imported) {
   module.importedTypes[name] =
-      imported.value ? imported.value.getType()
-                     : Type(TupleType::get(
-                           context(), ValueRange(imported.elements).getTypes()));
+      imported.value
+          ? imported.value.getType()
+          : Type(TupleType::get(context(),
+                                ValueRange(imported.elements).getTypes()));
 }
 
 void GraphImporter::nameIfCaptured(StringRef name,
@@ -659,11 +655,10 @@ Operation *GraphImporter::createVerified(OperationState &state) {
 
   auto inferable = dyn_cast<InferTypeOpInterface>(op);
   SmallVector<Type> inferred;
-  if (inferable &&
-      succeeded(inferable.inferReturnTypes(
-          context(), op->getLoc(), op->getOperands(),
-          op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-          op->getRegions(), inferred))) {
+  if (inferable && succeeded(inferable.inferReturnTypes(
+                       context(), op->getLoc(), op->getOperands(),
+                       op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+                       op->getRegions(), inferred))) {
     OperationState retry(op->getLoc(), op->getName());
     retry.addOperands(op->getOperands());
     retry.addAttributes(op->getAttrs());
@@ -679,11 +674,9 @@ Operation *GraphImporter::createVerified(OperationState &state) {
   return nullptr;
 }
 
-std::optional<ImportedValue>
-GraphImporter::tryCollective(StringRef base,
-                             SmallVectorImpl<ImportedValue> &inputs,
-                             ArrayRef<NamedAttribute> attributes,
-                             Location loc) {
+std::optional<ImportedValue> GraphImporter::tryCollective(
+    StringRef base, SmallVectorImpl<ImportedValue> &inputs,
+    ArrayRef<NamedAttribute> attributes, Location loc) {
   if (base != "AllReduce" && base != "AllGather" && base != "ReduceScatter" &&
       base != "AlltoAll")
     return std::nullopt;
@@ -717,10 +710,11 @@ GraphImporter::tryCollective(StringRef base,
   return std::nullopt;
 }
 
-std::optional<ImportedValue> GraphImporter::tryDedicated(
-    const irpb::NodeProto &node, StringRef base,
-    SmallVectorImpl<ImportedValue> &inputs, ArrayRef<NamedAttribute> attributes,
-    Type abstract, Location loc) {
+std::optional<ImportedValue>
+GraphImporter::tryDedicated(const irpb::NodeProto &node, StringRef base,
+                            SmallVectorImpl<ImportedValue> &inputs,
+                            ArrayRef<NamedAttribute> attributes, Type abstract,
+                            Location loc) {
   const OpSpec *spec = lookupOpSpec(base);
   if (!spec)
     return tryCollective(base, inputs, attributes, loc);
@@ -775,8 +769,7 @@ std::optional<ImportedValue> GraphImporter::tryDedicated(
         value = attrs.get("format");
       if (value && arg.name == "data_format")
         if (auto number = dyn_cast<IntegerAttr>(value))
-          value = builder.getStringAttr(number.getInt() == 1 ? "NHWC"
-                                                             : "NCHW");
+          value = builder.getStringAttr(number.getInt() == 1 ? "NHWC" : "NCHW");
     }
     if (!value)
       continue;
@@ -802,8 +795,8 @@ std::optional<ImportedValue> GraphImporter::tryDedicated(
   else if (base == "RmsNorm")
     results = 2;
   else if (base == "Split")
-    if (auto count = dyn_cast_or_null<IntegerAttr>(
-            state.attributes.get("output_num")))
+    if (auto count =
+            dyn_cast_or_null<IntegerAttr>(state.attributes.get("output_num")))
       results = std::max<int64_t>(count.getInt(), 1);
   if (results == 1) {
     state.addTypes(abstract);
@@ -826,8 +819,7 @@ std::optional<ImportedValue> GraphImporter::tryDedicated(
 }
 
 FailureOr<ImportedValue>
-GraphImporter::importPrimitive(const irpb::NodeProto &node,
-                               StringRef primitive,
+GraphImporter::importPrimitive(const irpb::NodeProto &node, StringRef primitive,
                                SmallVector<NamedAttribute> attributes,
                                StringRef instanceName) {
   Location loc = locationOf(node);
@@ -870,9 +862,9 @@ GraphImporter::importPrimitive(const irpb::NodeProto &node,
     Type type = abstract;
     if (base == "MakeTuple")
       type = TupleType::get(context(), ValueRange(operands).getTypes());
-    else if (!operands.empty() && (base != "UpdateState" ||
-                                   isa<UMonadType, IOMonadType>(
-                                       operands[0].getType())))
+    else if (!operands.empty() &&
+             (base != "UpdateState" ||
+              isa<UMonadType, IOMonadType>(operands[0].getType())))
       type = operands[0].getType();
     state.addTypes(type);
     if (!operands.empty())
@@ -913,47 +905,47 @@ GraphImporter::importPrimitive(const irpb::NodeProto &node,
 // Entry points
 //===----------------------------------------------------------------------===//
 
+llvm::Error mindshard::parseModelProto(ArrayRef<uint8_t> bytes, StringRef path,
+                                       const std::optional<DecryptKey> &key,
+                                       irpb::ModelProto &model) {
+  std::vector<uint8_t> plaintext;
+  if (looksEncrypted(bytes)) {
+    if (!key)
+      return fileError(path, "is encrypted; give its key with "
+                             "--decrypt-key-hex, --decrypt-key-file or "
+                             "MINDSHARD_DECRYPT_KEY");
+    llvm::Expected<std::vector<uint8_t>> decrypted = decrypt(path, bytes, *key);
+    if (!decrypted)
+      return decrypted.takeError();
+    plaintext = std::move(*decrypted);
+    bytes = plaintext;
+  }
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    return fileError(path, "is over 2 GiB, more than protobuf can parse; "
+                           "MindSpore writes weights over 1 GiB to external "
+                           "data files");
+  google::protobuf::io::ArrayInputStream stream(bytes.data(),
+                                                static_cast<int>(bytes.size()));
+  google::protobuf::io::CodedInputStream coded(&stream);
+  coded.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
+    return protobufError(path, bytes, "MindIR file (ModelProto)");
+  if (!model.has_graph())
+    return fileError(path, "is not a MindIR file: it has no graph");
+  return llvm::Error::success();
+}
+
 OwningOpRef<ModuleOp>
 mindshard::importMindIR(ArrayRef<uint8_t> bytes, StringRef path,
                         MLIRContext *context,
                         const MindIRImportOptions &options) {
   context->loadDialect<MindIRDialect, func::FuncDialect>();
-  auto error = [&](const Twine &message) {
-    emitError(FileLineColLoc::get(context, path, 0, 0)) << message;
-    return nullptr;
-  };
-
-  std::vector<uint8_t> plaintext;
-  if (looksEncrypted(bytes)) {
-    if (!options.key)
-      return error(path + " is encrypted; give its key with "
-                          "--decrypt-key-hex, --decrypt-key-file or "
-                          "MINDSHARD_DECRYPT_KEY");
-    llvm::Expected<std::vector<uint8_t>> decrypted =
-        decrypt(path, bytes, *options.key);
-    if (!decrypted)
-      return error(llvm::toString(decrypted.takeError()));
-    plaintext = std::move(*decrypted);
-    bytes = plaintext;
-  }
-  if (bytes.size() > static_cast<size_t>(INT_MAX))
-    return error(path + " is over 2 GiB, more than protobuf can parse; "
-                        "MindSpore writes weights over 1 GiB to external "
-                        "data files");
-
   irpb::ModelProto model;
-  google::protobuf::io::ArrayInputStream stream(bytes.data(),
-                                                static_cast<int>(bytes.size()));
-  google::protobuf::io::CodedInputStream coded(&stream);
-  coded.SetTotalBytesLimit(INT_MAX);
-  if (!model.ParseFromCodedStream(&coded) ||
-      !coded.ConsumedEntireMessage()) {
-    llvm::Error failure = protobufError(path, bytes, "MindIR file (ModelProto)");
-    return error(llvm::toString(std::move(failure)));
+  if (llvm::Error error = parseModelProto(bytes, path, options.key, model)) {
+    // The message names the file already.
+    emitError(UnknownLoc::get(context)) << llvm::toString(std::move(error));
+    return nullptr;
   }
-  if (!model.has_graph())
-    return error(path + " is not a MindIR file: it has no graph");
-
   ModuleImporter importer(context, path, options);
   return importer.import(model);
 }

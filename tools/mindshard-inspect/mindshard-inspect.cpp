@@ -5,6 +5,7 @@
 //   mindshard-inspect ckpt FILE       tensors: dtype, shape, bytes, records
 //   mindshard-inspect strategy FILE   layouts and the slices they give
 //   mindshard-inspect mindir FILE     inputs, outputs, ops, parameters
+//                                     (--proto: the protobuf text)
 //   mindshard-inspect groups FILE     communication groups
 //
 // As tables, or as JSON with --json.
@@ -23,9 +24,9 @@ using namespace mindshard;
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::cl::OptionCategory category("mindshard-inspect options");
-  llvm::cl::opt<std::string> kind(llvm::cl::Positional, llvm::cl::Required,
-                                  llvm::cl::desc("<ckpt|strategy|mindir|groups>"),
-                                  llvm::cl::cat(category));
+  llvm::cl::opt<std::string> kind(
+      llvm::cl::Positional, llvm::cl::Required,
+      llvm::cl::desc("<ckpt|strategy|mindir|groups>"), llvm::cl::cat(category));
   llvm::cl::opt<std::string> path(llvm::cl::Positional, llvm::cl::Required,
                                   llvm::cl::desc("<file>"),
                                   llvm::cl::cat(category));
@@ -35,6 +36,10 @@ int main(int argc, char **argv) {
       "no-crc-check",
       llvm::cl::desc("Do not verify a checkpoint's CRC trailer or crc_num"),
       llvm::cl::cat(category));
+  llvm::cl::opt<bool> proto(
+      "proto",
+      llvm::cl::desc("Print a MindIR file's protobuf text (data elided)"),
+      llvm::cl::cat(category));
   llvm::cl::opt<std::string> shapes(
       "shapes",
       llvm::cl::desc("A checkpoint or MindIR file whose tensor shapes give a "
@@ -43,8 +48,9 @@ int main(int argc, char **argv) {
   DecryptOptions decrypt(category);
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
-      argc, argv, "mindshard-inspect: what is in a checkpoint, strategy, "
-                  "group file or MindIR file\n");
+      argc, argv,
+      "mindshard-inspect: what is in a checkpoint, strategy, "
+      "group file or MindIR file\n");
 
   auto fail = [](llvm::Error error) {
     llvm::WithColor::error(llvm::errs(), "mindshard-inspect")
@@ -55,10 +61,9 @@ int main(int argc, char **argv) {
   if (!key)
     return fail(key.takeError());
 
-  llvm::Expected<llvm::json::Value> report =
-      llvm::createStringError(llvm::inconvertibleErrorCode(),
-                              "unknown kind '" + kind +
-                                  "'; use ckpt, strategy, mindir or groups");
+  llvm::Expected<llvm::json::Value> report = llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "unknown kind '" + kind + "'; use ckpt, strategy, mindir or groups");
   if (kind == "ckpt" || kind == "checkpoint") {
     llvm::consumeError(report.takeError());
     CheckpointReadOptions options;
@@ -77,6 +82,11 @@ int main(int argc, char **argv) {
     report = inspectStrategy(path, shapeMap);
   } else if (kind == "mindir") {
     llvm::consumeError(report.takeError());
+    if (proto) {
+      if (llvm::Error error = printMindIRProto(path, *key, llvm::outs()))
+        return fail(std::move(error));
+      return 0;
+    }
     report = inspectMindIR(path, *key);
   } else if (kind == "groups") {
     llvm::consumeError(report.takeError());

@@ -32,6 +32,12 @@ llvm::Expected<llvm::json::Value> inspectGroups(llvm::StringRef path);
 llvm::Expected<llvm::json::Value>
 inspectMindIR(llvm::StringRef path, const std::optional<DecryptKey> &key);
 
+/// Prints a MindIR file's ModelProto in protobuf's text format, tensor data
+/// replaced by its size.
+llvm::Error printMindIRProto(llvm::StringRef path,
+                             const std::optional<DecryptKey> &key,
+                             llvm::raw_ostream &os);
+
 /// The shapes of the tensors of a checkpoint or the parameters of a MindIR
 /// file (by extension).
 llvm::Expected<ShapeMap> readShapes(llvm::StringRef path,

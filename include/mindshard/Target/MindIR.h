@@ -30,6 +30,17 @@
 
 namespace mindshard {
 
+namespace irpb {
+class ModelProto;
+} // namespace irpb
+
+/// Parses MindIR bytes (decrypting them with `key` when they are encrypted)
+/// into `model`. Errors name `path` and, for malformed protobuf, the byte
+/// offset of the first field that does not parse.
+llvm::Error parseModelProto(llvm::ArrayRef<uint8_t> bytes, llvm::StringRef path,
+                            const std::optional<DecryptKey> &key,
+                            irpb::ModelProto &model);
+
 struct MindIRImportOptions {
   /// Import parameter data as resource blobs; without it parameters carry
   /// only their types (the export pipeline takes weights from checkpoints).
