@@ -40,15 +40,56 @@ ensure_packages() {
     --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Configures (once) and builds mindshard in $MINDSHARD_BUILD.
+# Configures and builds mindshard in $MINDSHARD_BUILD; arguments are extra
+# CMake settings (-DNAME=VALUE).
 build_mindshard() {
-  if [ ! -f "$MINDSHARD_BUILD/build.ninja" ]; then
+  if [ ! -f "$MINDSHARD_BUILD/build.ninja" ] || [ $# -gt 0 ]; then
     say "configuring in $MINDSHARD_BUILD"
     cmake -G Ninja -S "$MINDSHARD_ROOT" -B "$MINDSHARD_BUILD" \
       -DCMAKE_BUILD_TYPE=Release \
       -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-      -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
+      -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit "$@" >/dev/null
   fi
   say "building"
-  ninja -C "$MINDSHARD_BUILD" -j "$(nproc)" "$@"
+  ninja -C "$MINDSHARD_BUILD" -j "$(nproc)"
+}
+
+# Builds the libFuzzer targets with clang in $MINDSHARD_BUILD-fuzz.
+build_fuzzers() {
+  local fuzz_build=$MINDSHARD_BUILD-fuzz
+  if [ ! -f "$fuzz_build/build.ninja" ]; then
+    say "configuring the fuzzers in $fuzz_build"
+    cmake -G Ninja -S "$MINDSHARD_ROOT" -B "$fuzz_build" \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+      -DMINDSHARD_ENABLE_FUZZERS=ON \
+      -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+      -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
+  fi
+  say "building the fuzzers"
+  ninja -C "$fuzz_build" -j "$(nproc)" mindshard-fuzz-checkpoint \
+    mindshard-fuzz-safetensors mindshard-fuzz-strategy mindshard-fuzz-mindir \
+    mindshard-fuzz-crypto
+}
+
+# Fills a fuzz target's corpus folder with the test files it reads.
+seed_corpus() {
+  local target=$1 corpus=$2
+  mkdir -p "$corpus"
+  local data=$MINDSHARD_ROOT/test/data pattern
+  case $target in
+    checkpoint) pattern='*.ckpt' ;;
+    safetensors) pattern='*.safetensors' ;;
+    strategy) pattern='*strategy*' ;;
+    mindir) pattern='*.mindir*' ;;
+    crypto) pattern='*encrpty*' ;;
+  esac
+  find "$data" -name "$pattern" -size -300k | while read -r file; do
+    cp -n "$file" "$corpus/seed-$(basename "$file")" 2>/dev/null || true
+  done
+  if [ "$target" = safetensors ]; then
+    python3 "$MINDSHARD_ROOT/test/Inputs/craft.py" safetensors \
+      "$corpus/seed-minimal.safetensors" \
+      '{"__metadata__":{"format":"ms"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[],"data_offsets":[8,10]}}' 10
+  fi
 }

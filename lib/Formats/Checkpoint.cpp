@@ -62,10 +62,22 @@ Checkpoint::open(llvm::StringRef path, const CheckpointReadOptions &options) {
   llvm::Expected<std::unique_ptr<MappedFile>> mapped = MappedFile::open(path);
   if (!mapped)
     return mapped.takeError();
+  return index(std::move(*mapped), options);
+}
 
+llvm::Expected<std::unique_ptr<Checkpoint>>
+Checkpoint::fromBytes(llvm::StringRef path, std::vector<uint8_t> bytes,
+                      const CheckpointReadOptions &options) {
+  return index(MappedFile::fromBytes(path, std::move(bytes)), options);
+}
+
+llvm::Expected<std::unique_ptr<Checkpoint>>
+Checkpoint::index(std::unique_ptr<MappedFile> file,
+                  const CheckpointReadOptions &options) {
   std::unique_ptr<Checkpoint> checkpoint(new Checkpoint());
-  checkpoint->file = std::move(*mapped);
+  checkpoint->file = std::move(file);
   checkpoint->fileBytes = checkpoint->file->size();
+  llvm::StringRef path = checkpoint->file->path();
 
   bool safetensors = llvm::sys::path::extension(path) == ".safetensors";
   if (safetensors) {

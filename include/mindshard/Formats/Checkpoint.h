@@ -75,6 +75,11 @@ public:
   /// tensor at fault.
   static llvm::Expected<std::unique_ptr<Checkpoint>>
   open(llvm::StringRef path, const CheckpointReadOptions &options = {});
+  /// Reads a checkpoint held in memory; `path` names it in messages and its
+  /// extension chooses the format.
+  static llvm::Expected<std::unique_ptr<Checkpoint>>
+  fromBytes(llvm::StringRef path, std::vector<uint8_t> bytes,
+            const CheckpointReadOptions &options = {});
 
   llvm::StringRef path() const { return file->path(); }
   Format format() const { return fileFormat; }
@@ -102,6 +107,8 @@ public:
 
 private:
   Checkpoint() = default;
+  static llvm::Expected<std::unique_ptr<Checkpoint>>
+  index(std::unique_ptr<MappedFile> file, const CheckpointReadOptions &options);
   llvm::Error indexCkpt(const CheckpointReadOptions &options);
   llvm::Error indexSafetensors(const CheckpointReadOptions &options);
   llvm::Error addEntry(TensorEntry entry);

@@ -1,0 +1,278 @@
+//===- FormatsTest.cpp - checkpoint, strategy and crypto round trips ------===//
+//
+// Part of mindshard. What the writers write, the readers read back: record
+// chunking and CRC trailers, safetensors, strategy files in both forms, group
+// files, group names, and encryption in each mode.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mindshard/Formats/Checkpoint.h"
+#include "mindshard/Formats/Crypto.h"
+#include "mindshard/Formats/Strategy.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include "gtest/gtest.h"
+
+#include <numeric>
+
+using namespace mindshard;
+
+namespace mindshard {
+void PrintTo(const TensorLayout &layout, std::ostream *os) {
+  *os << layout.str();
+}
+} // namespace mindshard
+
+namespace {
+
+/// A fresh temporary folder, removed at the end of the test.
+class TempDir {
+public:
+  TempDir() {
+    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("mindshard-test", path));
+  }
+  ~TempDir() { llvm::sys::fs::remove_directories(path); }
+  std::string file(llvm::StringRef name) const {
+    llvm::SmallString<256> result(path);
+    llvm::sys::path::append(result, name);
+    return std::string(result);
+  }
+
+private:
+  llvm::SmallString<256> path;
+};
+
+std::vector<uint8_t> iota(size_t count) {
+  std::vector<uint8_t> bytes(count);
+  std::iota(bytes.begin(), bytes.end(), 0);
+  return bytes;
+}
+
+template <typename T> T unwrap(llvm::Expected<T> value) {
+  EXPECT_TRUE(static_cast<bool>(value)) << llvm::toString(value.takeError());
+  return std::move(*value);
+}
+
+TEST(CheckpointTest, WriterCutsLargeTensorsIntoRecords) {
+  TempDir dir;
+  std::string path = dir.file("cut.ckpt");
+  std::vector<uint8_t> data = iota(1000 * 4);
+  CheckpointWriter::Options options;
+  options.maxRecordBytes = 1024;
+  options.crc = true;
+  auto writer = unwrap(CheckpointWriter::create(path, options));
+  ASSERT_FALSE(static_cast<bool>(
+      writer->writeTensor("w", DType::Float32, {1000}, data)));
+  std::vector<uint8_t> scalar = {1, 0, 0, 0};
+  ASSERT_FALSE(
+      static_cast<bool>(writer->writeTensor("step", DType::Int32, {}, scalar)));
+  ASSERT_FALSE(static_cast<bool>(writer->commit()));
+
+  auto checkpoint = unwrap(Checkpoint::open(path));
+  EXPECT_TRUE(checkpoint->crcVerified());
+  const TensorEntry *w = checkpoint->find("w");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->segments.size(), 4u); // 4000 bytes in records of 1024
+  EXPECT_EQ(w->shape, (llvm::SmallVector<int64_t, 4>{1000}));
+  std::vector<uint8_t> back(w->numBytes);
+  checkpoint->read(*w, 0, w->numBytes, back.data());
+  EXPECT_EQ(back, data);
+  // A read across record boundaries.
+  std::vector<uint8_t> middle(100);
+  checkpoint->read(*w, 1000, 100, middle.data());
+  EXPECT_TRUE(std::equal(middle.begin(), middle.end(), data.begin() + 1000));
+  // Scalars are written with dims [0] and read back as scalars.
+  const TensorEntry *step = checkpoint->find("step");
+  ASSERT_NE(step, nullptr);
+  EXPECT_TRUE(step->shape.empty());
+}
+
+TEST(CheckpointTest, WriterRejectsWrongByteCounts) {
+  TempDir dir;
+  auto writer = unwrap(CheckpointWriter::create(dir.file("bad.ckpt")));
+  ASSERT_FALSE(
+      static_cast<bool>(writer->beginTensor("w", DType::Float16, {4})));
+  std::vector<uint8_t> tooMany(10);
+  llvm::Error error = writer->append(tooMany);
+  ASSERT_TRUE(static_cast<bool>(error));
+  EXPECT_NE(llvm::toString(std::move(error)).find("2 bytes more"),
+            std::string::npos);
+}
+
+TEST(CheckpointTest, UncommittedFilesLeaveNothing) {
+  TempDir dir;
+  std::string path = dir.file("never.ckpt");
+  {
+    auto writer = unwrap(CheckpointWriter::create(path));
+    ASSERT_FALSE(
+        static_cast<bool>(writer->writeTensor("w", DType::Int8, {3}, iota(3))));
+  }
+  EXPECT_FALSE(llvm::sys::fs::exists(path));
+  std::error_code ec;
+  llvm::sys::fs::directory_iterator it(dir.file(""), ec), end;
+  EXPECT_TRUE(it == end) << "a temporary file was left behind";
+}
+
+TEST(CheckpointTest, SafetensorsRoundTrip) {
+  TempDir dir;
+  std::string path = dir.file("w.safetensors");
+  std::vector<uint8_t> w = iota(24), b = iota(6);
+  ASSERT_FALSE(static_cast<bool>(
+      writeSafetensors(path, {{"w", DType::Float32, {2, 3}, w},
+                              {"b", DType::BFloat16, {3}, b}})));
+  auto checkpoint = unwrap(Checkpoint::open(path));
+  EXPECT_EQ(checkpoint->format(), Checkpoint::Format::Safetensors);
+  ASSERT_EQ(checkpoint->tensors().size(), 2u);
+  EXPECT_EQ(checkpoint->tensors()[0].name, "w");
+  EXPECT_EQ(checkpoint->tensors()[1].dtype, DType::BFloat16);
+  llvm::ArrayRef<uint8_t> bytes =
+      checkpoint->contiguousBytes(checkpoint->tensors()[1]);
+  EXPECT_EQ(std::vector<uint8_t>(bytes.begin(), bytes.end()), b);
+  ASSERT_EQ(checkpoint->metadata().size(), 1u);
+  EXPECT_EQ(checkpoint->metadata()[0].second, "ms");
+}
+
+TEST(StrategyTest, ProtobufAndJsonRoundTrip) {
+  ParameterLayout flat;
+  flat.name = "w";
+  flat.layout = TensorLayout::fromFlatMap({2, 1, 4}, {1, 0});
+  flat.layout.optShardSize = 2;
+  flat.layout.optShardStep = 4;
+  ParameterLayout nested;
+  nested.name = "table";
+  nested.layout.devMatrix = {2, 2};
+  nested.layout.tensorMap = {{1, 0}};
+  nested.layout.splitShape = {1, 2, 2, 3};
+  nested.layout.indicesOffset = {0, 1, 3, 5};
+  OpStrategy strategy;
+  strategy.name = "MatMul_w";
+  strategy.splits = {{2, 1}, {1, 4}};
+  StrategyFile file;
+  file.currentStage = 1;
+  file.layouts = {flat, nested};
+  file.strategies = {strategy};
+
+  TempDir dir;
+  for (const char *name : {"s.ckpt", "s.json"}) {
+    std::string path = dir.file(name);
+    ASSERT_FALSE(static_cast<bool>(writeStrategyFile(path, file)));
+    StrategyFile back = unwrap(readStrategyFile(path));
+    ASSERT_EQ(back.layouts.size(), 2u) << name;
+    const ParameterLayout *w = back.findLayout("w");
+    const ParameterLayout *table = back.findLayout("table");
+    ASSERT_TRUE(w && table) << name;
+    EXPECT_EQ(w->layout, flat.layout) << name;
+    EXPECT_EQ(table->layout, nested.layout) << name;
+    ASSERT_NE(back.findStrategy("MatMul_w"), nullptr) << name;
+    EXPECT_EQ(back.findStrategy("MatMul_w")->splits, strategy.splits);
+  }
+}
+
+TEST(StrategyTest, PipelineStagesArePrefixed) {
+  StrategyFile stage0, stage1;
+  stage0.layouts.push_back({"a", TensorLayout::fromFlatMap({2}, {0}), {}});
+  stage1.layouts.push_back({"b", TensorLayout::fromFlatMap({2}, {-1}), {}});
+  StrategyFile merged = mergePipelineStrategies({stage0, stage1});
+  std::string text = serializeStrategyJson(merged);
+  EXPECT_NE(text.find("\"0-a\""), std::string::npos);
+  EXPECT_NE(text.find("\"1-b\""), std::string::npos);
+  StrategyFile back = unwrap(parseStrategyJson("merged.json", text));
+  EXPECT_TRUE(back.pipelineMerged);
+  EXPECT_EQ(back.findLayout("b")->layout.stage, 1);
+  EXPECT_EQ(back.stageCount(), 2);
+}
+
+TEST(StrategyTest, GroupFileRoundTrip) {
+  TempDir dir;
+  GroupFile groups;
+  groups.groups.push_back({"4-6301172352641561019", {0, 1, 2, 3}});
+  groups.restoreRanks = {0, 4};
+  std::string path = dir.file("group_config.pb");
+  ASSERT_FALSE(static_cast<bool>(writeGroupFile(path, groups)));
+  GroupFile back = unwrap(readGroupFile(path));
+  ASSERT_EQ(back.groups.size(), 1u);
+  EXPECT_EQ(back.groups[0].name, "4-6301172352641561019");
+  EXPECT_EQ(back.groups[0].ranks, groups.groups[0].ranks);
+  EXPECT_EQ(back.restoreRanks, groups.restoreRanks);
+}
+
+/// Names that appear in MindSpore's IR dumps and unit tests.
+TEST(StrategyTest, GroupNamesMatchMindSpore) {
+  EXPECT_EQ(communicationGroupName({0, 1}, 8), "2-5004544844489628105");
+  EXPECT_EQ(communicationGroupName({0, 1, 2, 3}, 8), "4-6301172352641561019");
+  EXPECT_EQ(communicationGroupName({6, 4, 2, 0}, 8), "4-5226697808808137312");
+  EXPECT_EQ(communicationGroupName({0, 1, 2, 3}, 4), "hccl_world_group");
+  EXPECT_EQ(communicationGroupName({0, 1}, 2, "nccl_world_group"),
+            "nccl_world_group");
+}
+
+class CryptoTest : public ::testing::TestWithParam<std::pair<CipherMode, int>> {
+};
+
+TEST_P(CryptoTest, EncryptThenDecrypt) {
+  auto [mode, keyLength] = GetParam();
+  DecryptKey key;
+  key.mode = mode;
+  key.key = iota(keyLength);
+  // Three records: the record size is small to exercise the loop.
+  std::vector<uint8_t> plaintext = iota(1000);
+  std::vector<uint8_t> cipher = unwrap(encrypt(plaintext, key, 400));
+  EXPECT_TRUE(looksEncrypted(cipher));
+  std::vector<uint8_t> back = unwrap(decrypt("test", cipher, key));
+  EXPECT_EQ(back, plaintext);
+
+  // A wrong key fails cleanly.
+  DecryptKey wrong = key;
+  wrong.key[0] ^= 1;
+  llvm::Expected<std::vector<uint8_t>> failed = decrypt("test", cipher, wrong);
+  if (failed) {
+    // CBC without an integrity check can decrypt to garbage with valid
+    // padding by chance; it must not be the plaintext.
+    EXPECT_NE(*failed, plaintext);
+  } else {
+    EXPECT_NE(llvm::toString(failed.takeError()).find("wrong key"),
+              std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, CryptoTest,
+    ::testing::Values(std::pair(CipherMode::AesGcm, 16),
+                      std::pair(CipherMode::AesGcm, 32),
+                      std::pair(CipherMode::AesCbc, 16),
+                      std::pair(CipherMode::AesCbc, 24),
+                      std::pair(CipherMode::Sm4Cbc, 16)),
+    [](const ::testing::TestParamInfo<std::pair<CipherMode, int>> &info) {
+      std::string name = getCipherModeName(info.param.first).str() + "_" +
+                         std::to_string(info.param.second * 8);
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+TEST(CryptoTest, EncryptedCheckpointsOpenWithTheirKey) {
+  TempDir dir;
+  std::string plain = dir.file("plain.ckpt");
+  auto writer = unwrap(CheckpointWriter::create(plain));
+  ASSERT_FALSE(static_cast<bool>(
+      writer->writeTensor("w", DType::Float32, {4}, iota(16))));
+  ASSERT_FALSE(static_cast<bool>(writer->commit()));
+  auto mapped = unwrap(MappedFile::open(plain));
+
+  DecryptKey key;
+  key.key = iota(16);
+  std::vector<uint8_t> cipher = unwrap(encrypt(mapped->bytes(), key));
+  std::string encrypted = dir.file("encrypted.ckpt");
+  auto output = unwrap(AtomicOutputFile::create(encrypted));
+  ASSERT_FALSE(static_cast<bool>(output->write(cipher)));
+  ASSERT_FALSE(static_cast<bool>(output->commit()));
+
+  CheckpointReadOptions options;
+  options.key = key;
+  auto checkpoint = unwrap(Checkpoint::open(encrypted, options));
+  EXPECT_TRUE(checkpoint->isEncrypted());
+  ASSERT_NE(checkpoint->find("w"), nullptr);
+}
+
+} // namespace
