@@ -10,6 +10,7 @@
 #include "mindshard/Layout/TensorLayout.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
@@ -99,7 +100,11 @@ Checkpoint::index(std::unique_ptr<MappedFile> file,
     checkpoint->file = MappedFile::fromBytes(path, std::move(*plain));
     checkpoint->encrypted = true;
   }
-  if (llvm::Error error = checkpoint->indexCkpt(options))
+  // Touch only the record headers: no read-ahead around them.
+  checkpoint->file->adviseRandom(true);
+  llvm::Error error = checkpoint->indexCkpt(options);
+  checkpoint->file->adviseRandom(false);
+  if (error)
     return std::move(error);
   return checkpoint;
 }
@@ -254,6 +259,13 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
         reader.readBytes(&valueOffset);
     if (!value)
       return value.takeError();
+    // Reading the header faulted in pages around it (the kernel maps up to
+    // 64 KiB around a fault); let them go, so that indexing keeps no tensor
+    // bytes resident.
+    auto releaseRecord = llvm::make_scope_exit([&] {
+      uint64_t begin = recordOffset - std::min<uint64_t>(recordOffset, 1 << 17);
+      file->release(begin, reader.offset() - begin);
+    });
 
     // Checkpoint.Value: tag, then a tensor or a map tensor.
     wire::Reader fields(filePath, *value, valueOffset);

@@ -108,6 +108,15 @@ void MappedFile::willNeed(uint64_t offset, uint64_t size) const {
     ::madvise(const_cast<uint8_t *>(begin), length, MADV_WILLNEED);
 }
 
+void MappedFile::adviseRandom(bool random) const {
+  if (!isMapped() || data.empty())
+    return;
+  auto [begin, length] = alignedRange(data, 0, data.size(), /*inner=*/false);
+  if (length)
+    ::madvise(const_cast<uint8_t *>(begin), length,
+              random ? MADV_RANDOM : MADV_NORMAL);
+}
+
 //===----------------------------------------------------------------------===//
 // AtomicOutputFile
 //===----------------------------------------------------------------------===//

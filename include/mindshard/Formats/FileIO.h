@@ -55,6 +55,10 @@ public:
   void release(uint64_t offset, uint64_t size) const;
   /// Tells the kernel a range will be read soon, in order.
   void willNeed(uint64_t offset, uint64_t size) const;
+  /// Tells the kernel that the file is read here and there (indexing), so
+  /// that a page fault maps one page and reads nothing ahead; false restores
+  /// the default.
+  void adviseRandom(bool random) const;
 
 private:
   MappedFile() = default;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Benchmark: opening a checkpoint costs time and memory in proportion to its
+# tensors, not its bytes; reading a tensor runs at memory-copy speed.
+#
+#   bench/ckpt-index.sh [WORKDIR]
+#
+# Writes checkpoints of 1, 2 and 4 GiB (64 MiB tensors) and of 1 GiB in 1 MiB
+# tensors to WORKDIR (default /tmp/mindshard-bench), then indexes and reads
+# each. Needs a built tree (scripts/test.sh or ninja -C build).
+set -euo pipefail
+source "$(dirname "$0")/../scripts/common.sh"
+bench=$MINDSHARD_BUILD/bin/mindshard-bench-ckpt
+work=${1:-/tmp/mindshard-bench}
+mkdir -p "$work"
+
+for spec in "1 64" "2 64" "4 64" "1 1"; do
+  set -- $spec
+  file=$work/bench-$1gib-$2mib.ckpt
+  [ -f "$file" ] || "$bench" write "$file" "$1" "$2" >/dev/null
+  echo "== $1 GiB in $2 MiB tensors"
+  "$bench" index "$file"
+  "$bench" read "$file"
+done
