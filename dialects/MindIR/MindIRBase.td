@@ -60,6 +60,26 @@ def MindIR_Dialect : Dialect {
     /// An op attribute with the primitive's instance name in the file.
     static constexpr ::llvm::StringLiteral kInstanceNameAttr =
         "mindir.instance_name";
+
+    // What the sharding passes record.
+    /// The number of devices a module is laid out for (i64, on the module).
+    static constexpr ::llvm::StringLiteral kDevicesAttr = "mindir.devices";
+    /// An op's chosen strategy, and where it came from ("attribute",
+    /// "predict-strategy", "train-strategy" or "batch").
+    static constexpr ::llvm::StringLiteral kStrategyAttr = "mindir.strategy";
+    static constexpr ::llvm::StringLiteral kStrategySourceAttr =
+        "mindir.strategy_source";
+    /// The layouts an op needs of its operands.
+    static constexpr ::llvm::StringLiteral kOperandLayoutsAttr =
+        "mindir.operand_layouts";
+    /// The program each device runs (array of symbols, on the module).
+    static constexpr ::llvm::StringLiteral kDeviceProgramsAttr =
+        "mindir.device_programs";
+    /// A parameter's type and data before partitioning.
+    static constexpr ::llvm::StringLiteral kGlobalTypeAttr =
+        "mindir.global_type";
+    static constexpr ::llvm::StringLiteral kGlobalValueAttr =
+        "mindir.global_value";
   }];
 }
 

@@ -86,6 +86,62 @@ LogicalResult MindIRDialect::verifyOperationAttribute(Operation *op,
              << " layouts but the op has " << op->getNumResults() << " results";
     return success();
   }
+  if (name == kDevicesAttr) {
+    auto devices = dyn_cast<IntegerAttr>(value);
+    if (!devices || devices.getInt() < 1)
+      return op->emitError() << "'" << name << "' must be a positive integer";
+    return success();
+  }
+  if (name == kStrategyAttr) {
+    if (!isa<StrategyAttr>(value))
+      return op->emitError() << "'" << name << "' must be a strategy";
+    return success();
+  }
+  if (name == kStrategySourceAttr) {
+    auto source = dyn_cast<StringAttr>(value);
+    if (!source || !llvm::is_contained({"attribute", "predict-strategy",
+                                        "train-strategy", "batch"},
+                                       source.getValue()))
+      return op->emitError()
+             << "'" << name
+             << "' must be attribute, predict-strategy, train-strategy or "
+                "batch";
+    return success();
+  }
+  if (name == kOperandLayoutsAttr) {
+    auto layouts = dyn_cast<ArrayAttr>(value);
+    if (!layouts ||
+        !llvm::all_of(layouts, [](Attribute a) { return isa<LayoutAttr>(a); }))
+      return op->emitError() << "'" << name << "' must be an array of layouts";
+    if (layouts.size() != op->getNumOperands())
+      return op->emitError() << "'" << name << "' has " << layouts.size()
+                             << " layouts but the op has "
+                             << op->getNumOperands() << " operands";
+    return success();
+  }
+  if (name == kDeviceProgramsAttr) {
+    auto programs = dyn_cast<ArrayAttr>(value);
+    if (!programs || !isa<ModuleOp>(op) ||
+        !llvm::all_of(programs,
+                      [](Attribute a) { return isa<FlatSymbolRefAttr>(a); }))
+      return op->emitError()
+             << "'" << name << "' must be an array of symbols on a module";
+    for (Attribute program : programs)
+      if (!SymbolTable::lookupSymbolIn(op, cast<FlatSymbolRefAttr>(program)))
+        return op->emitError() << "'" << name << "' names " << program
+                               << ", which is not defined";
+    return success();
+  }
+  if (name == kGlobalTypeAttr) {
+    if (!isa<TypeAttr>(value))
+      return op->emitError() << "'" << name << "' must be a type";
+    return success();
+  }
+  if (name == kGlobalValueAttr) {
+    if (!isa<ElementsAttr>(value))
+      return op->emitError() << "'" << name << "' must be elements";
+    return success();
+  }
   return op->emitError() << "unknown mindir attribute '" << name << "'";
 }
 

@@ -837,6 +837,27 @@ LogicalResult StridedSliceOp::inferReturnTypes(
 }
 
 //===----------------------------------------------------------------------===//
+// RedistributeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RedistributeOp::verify() {
+  ArrayRef<int64_t> shape = getX().getType().getShape();
+  for (auto [name, layout] :
+       {std::pair("from", getFrom()), std::pair("to", getTo())}) {
+    TensorLayout tensorLayout = layout.getTensorLayout();
+    if (llvm::Error error = tensorLayout.verifyShape(shape))
+      return emitOpError() << "layout '" << name << "' does not fit the value: "
+                           << llvm::toString(std::move(error));
+  }
+  int64_t from = getFrom().getTensorLayout().deviceCount();
+  int64_t to = getTo().getTensorLayout().deviceCount();
+  if (from != to)
+    return emitOpError() << "moves a value from " << from << " to " << to
+                         << " devices; both layouts must have the same";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Collectives
 //===----------------------------------------------------------------------===//
 

@@ -557,6 +557,35 @@ def MindIR_StridedSliceOp : MindIR_PrimitiveOp<"StridedSlice"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Redistribution
+//===----------------------------------------------------------------------===//
+
+def MindIR_RedistributeOp : MindIR_Op<"redistribute",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "a value moved from one layout to another";
+  let description = [{
+    Recorded by `mindshard-infer-predict-layout` where a consumer needs
+    another layout than the producer gives; `mindshard-partition` turns it
+    into the slices and collectives each device runs. The type is the
+    value's global type. Both layouts describe the same devices.
+
+    ```mlir
+    %y = mindir.redistribute %x
+        from #mindir.layout<dev_matrix = [8], tensor_map = [0, -1]>
+        to #mindir.layout<dev_matrix = [8], tensor_map = [-1, -1]>
+        : tensor<64x32xf16>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$x, MindIR_LayoutAttr:$from,
+                       MindIR_LayoutAttr:$to);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $x `from` $from `to` $to attr-dict `:` type($x)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Collectives
 //===----------------------------------------------------------------------===//
 

@@ -458,6 +458,29 @@ TensorLayout TensorLayout::normalized() const {
   return result;
 }
 
+TensorLayout TensorLayout::standardForm() const {
+  TensorLayout result = *this;
+  result.devMatrix.clear();
+  SmallVector<int64_t, 8> newAxis(devMatrix.size(), -1);
+  int64_t kept = llvm::count_if(devMatrix, [](int64_t e) { return e != 1; });
+  for (size_t position = 0, next = 0; position < devMatrix.size(); ++position) {
+    if (devMatrix[position] == 1)
+      continue;
+    result.devMatrix.push_back(devMatrix[position]);
+    newAxis[position] = kept - 1 - next++;
+  }
+  if (result.devMatrix.empty())
+    result.devMatrix.push_back(1);
+  for (AxisList &entry : result.tensorMap) {
+    AxisList axes;
+    for (int64_t axis : entry)
+      if (newAxis[positionOf(axis)] != -1)
+        axes.push_back(newAxis[positionOf(axis)]);
+    entry = axes;
+  }
+  return result;
+}
+
 bool TensorLayout::slicesAlike(const TensorLayout &other) const {
   return normalized() == other.normalized();
 }

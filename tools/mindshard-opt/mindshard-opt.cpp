@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "MindIR/MindIR.h"
+#include "mindshard/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -14,6 +15,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
+  mindshard::registerShardingPipeline();
 
   mlir::DialectRegistry registry;
   registry.insert<mindshard::mindir::MindIRDialect, mlir::func::FuncDialect>();

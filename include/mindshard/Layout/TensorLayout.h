@@ -148,6 +148,10 @@ struct TensorLayout {
   TensorLayout normalized() const;
   /// True when both layouts give every rank the same slice.
   bool slicesAlike(const TensorLayout &other) const;
+  /// MindSpore's standard form, as its strategy files and
+  /// infer_predict_layout show layouts: size-1 axes removed (the device
+  /// matrix [1] when none is left), nothing merged.
+  TensorLayout standardForm() const;
 
   bool operator==(const TensorLayout &other) const;
   bool operator!=(const TensorLayout &other) const { return !(*this == other); }

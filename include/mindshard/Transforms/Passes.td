@@ -1,0 +1,134 @@
+//===- Passes.td - mindshard's sharding pipeline -----------*- tablegen -*-===//
+//
+// Part of mindshard. The passes that turn a single-device network into the
+// programs of M devices: import the training strategy, infer the predict
+// layout, partition.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MINDSHARD_TRANSFORMS_PASSES_TD
+#define MINDSHARD_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ImportTrainingStrategy
+    : Pass<"mindshard-import-training-strategy", "::mlir::ModuleOp"> {
+  let summary = "Attaches each parameter's training layout";
+  let description = [{
+    Reads a training strategy file (protobuf or JSON, pipeline-merged or
+    one file per stage) and sets the `train_layout` of every
+    `mindir.parameter` it names. Entries that are not network parameters
+    (optimizer states such as `adam_m.*` or `moments.*`, `global_step`) are
+    recognised and left aside. A parameter the strategy does not name is
+    whole on every training rank, as MindSpore treats it; the pass says so
+    with a warning.
+
+    A layout that does not fit its parameter (a tensor map of another rank,
+    a split that does not divide the dimension) is an error naming the file,
+    the parameter and the shapes.
+
+    Example:
+
+    ```mlir
+    // Before
+    mindir.parameter @weight : tensor<96x16xf32>
+    // After --mindshard-import-training-strategy=strategy=train_strategy.ckpt
+    mindir.parameter @weight : tensor<96x16xf32> {train_layout =
+        #mindir.layout<dev_matrix = [2, 1, 4], tensor_map = [1, 0]>}
+    ```
+  }];
+  let options = [
+    ListOption<"strategyFiles", "strategy", "std::string",
+               "The training strategy file, or one file per pipeline stage "
+               "in stage order">,
+  ];
+  let statistics = [
+    Statistic<"numAttached", "attached", "Parameters given a layout">,
+    Statistic<"numWhole", "whole", "Parameters the strategy does not name">,
+    Statistic<"numOther", "left-aside",
+              "Strategy entries that are not network parameters">,
+  ];
+}
+
+def InferPredictLayout
+    : Pass<"mindshard-infer-predict-layout", "::mlir::ModuleOp"> {
+  let summary = "Gives every op a strategy and every value a layout on M devices";
+  let description = [{
+    What MindSpore's `infer_predict_layout` computes, for `devices` (M)
+    devices in one stage. Each op's strategy comes from, in order: its own
+    `in_strategy` attribute; the predict strategy file's entry
+    `<Prim>_<first parameter name>`; the training strategy file's entry of
+    that name, when it fits M devices; else MindSpore's batch-parallel
+    default (dimension 0 of the data inputs split over gcd(dimension 0, M)
+    devices, weights whole). The op's device matrix and tensor maps follow
+    MindSpore's rules for the op (see docs/passes.md); when a strategy uses
+    fewer than M devices, the repeated devices form the last axis of the
+    device matrix.
+
+    The pass records on each op the chosen strategy (`mindir.strategy`) and
+    where it came from (`mindir.strategy_source`), and on each result its
+    layout (`mindir.layout`). A parameter takes the layout its first user
+    needs (`predict_layout`). Graph inputs are whole on every device
+    (MindSpore's full-batch mode). Where a consumer needs another layout
+    than its producer gives, a `mindir.redistribute` op records the change
+    for the partitioner; outputs are redistributed to whole unless
+    `keep-outputs-sharded` is set.
+
+    An invalid strategy (a split count product that does not divide M, a
+    split that does not divide its dimension, a tuple of the wrong length)
+    is an error on the op with the numbers that disagree.
+  }];
+  let options = [
+    Option<"devices", "devices", "int64_t", "0",
+           "The number of devices to serve on (M)">,
+    Option<"predictStrategyFile", "predict-strategy", "std::string", "",
+           "A strategy file whose op strategies come before the training "
+           "strategy's">,
+    ListOption<"trainStrategyFiles", "train-strategy", "std::string",
+               "The training strategy file(s), for op strategies keyed "
+               "<Prim>_<parameter>">,
+    Option<"strategyOutput", "strategy-out", "std::string", "",
+           "Write the predict strategy here (ParallelStrategyMap; JSON when "
+           "the name ends in .json)">,
+    Option<"keepOutputsSharded", "keep-outputs-sharded", "bool", "false",
+           "Leave graph outputs in their layout instead of gathering them">,
+  ];
+  let statistics = [
+    Statistic<"numRedistributions", "redistributions",
+              "Values redistributed between producer and consumer">,
+  ];
+}
+
+def Partition : Pass<"mindshard-partition", "::mlir::ModuleOp"> {
+  let summary = "Rewrites the network into the program each device runs";
+  let description = [{
+    From a module annotated by `mindshard-infer-predict-layout`, builds for
+    every device its program: local shapes everywhere, the collectives
+    MindSpore inserts (AllReduce for partial sums, AllGather with the Split
+    and Concat that gathering a non-leading dimension needs, StridedSlice
+    where a consumer needs a slice, AlltoAll where a split moves to another
+    dimension, the masking and AllReduce of a row-split embedding), each
+    collective naming its rank group as MindSpore names it. Devices whose
+    programs are the same share one function; the module's
+    `mindir.device_programs` lists the function of each device. Parameters
+    take their local types and keep their global type in
+    `mindir.global_type`. With `group-file`, the groups are written as a
+    ParallelGroupMap.
+  }];
+  let options = [
+    Option<"groupFile", "group-file", "std::string", "",
+           "Write the communication groups here (ParallelGroupMap)">,
+    Option<"allowAllToAll", "alltoall", "bool", "true",
+           "Move a split between dimensions with AlltoAll (MindSpore does "
+           "so with enable_alltoall; otherwise AllGather then slice)">,
+    Option<"worldGroup", "world-group", "std::string", "\"hccl_world_group\"",
+           "The name of the group of all devices">,
+  ];
+  let statistics = [
+    Statistic<"numPrograms", "programs", "Distinct device programs">,
+    Statistic<"numCollectives", "collectives",
+              "Collectives in the programs, all devices together">,
+  ];
+}
+
+#endif // MINDSHARD_TRANSFORMS_PASSES_TD
