@@ -124,7 +124,9 @@ DeviceProgramBuilder::localAttributes(Operation *op) {
   SmallVector<NamedAttribute> attrs;
   for (NamedAttribute attr : op->getAttrs()) {
     StringRef name = attr.getName().getValue();
-    if (name == MindIRDialect::kStrategyAttr ||
+    // A device's op computes its slice and is not split further: the
+    // strategy belongs to the single-device op.
+    if (name == "in_strategy" || name == MindIRDialect::kStrategyAttr ||
         name == MindIRDialect::kStrategySourceAttr ||
         name == MindIRDialect::kOperandLayoutsAttr ||
         name == MindIRDialect::kLayoutAttr)
