@@ -122,4 +122,57 @@ def MindIR_ObjectAttr : MindIR_Attr<"Object", "object"> {
   let assemblyFormat = "`<` $kind (`,` $text^)? (`,` $values^)? `>`";
 }
 
+def MindIR_PieceAttr : MindIR_Attr<"Piece", "piece"> {
+  let summary = "a box copied from one training rank's slice";
+  let description = [{
+    Part of a device's slice of a parameter: the box of extents `shape` at
+    offsets `from` of training rank `rank`'s slice goes to offsets `to` of
+    the device's slice. `slice` is the shape of the training rank's slice,
+    as its checkpoint holds it.
+
+    ```mlir
+    #mindir.piece<rank = 5, slice = [16, 32], from = [0, 16], to = [8, 0],
+                  shape = [8, 16]>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$rank,
+    ArrayRefParameter<"int64_t">:$slice,
+    ArrayRefParameter<"int64_t">:$from,
+    ArrayRefParameter<"int64_t">:$to,
+    ArrayRefParameter<"int64_t">:$shape
+  );
+  let assemblyFormat = [{
+    `<` `rank` `=` $rank `,` `slice` `=` custom<IntegerList>($slice) `,`
+    `from` `=` custom<IntegerList>($from) `,` `to` `=`
+    custom<IntegerList>($to) `,` `shape` `=` custom<IntegerList>($shape) `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
+def MindIR_SliceAttr : MindIR_Attr<"Slice", "slice"> {
+  let summary = "how one device's slice of a parameter is made";
+  let description = [{
+    Device `rank`'s slice of a parameter has shape `shape` and is tiled
+    exactly by `pieces` (#mindir.piece), each read from one training rank's
+    checkpoint.
+
+    ```mlir
+    #mindir.slice<rank = 0, shape = [16, 32], pieces = [
+        #mindir.piece<rank = 0, slice = [16, 8], from = [0, 0], to = [0, 0],
+                      shape = [16, 8]>, ...]>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$rank,
+    ArrayRefParameter<"int64_t">:$shape,
+    "::mlir::ArrayAttr":$pieces
+  );
+  let assemblyFormat = [{
+    `<` `rank` `=` $rank `,` `shape` `=` custom<IntegerList>($shape) `,`
+    `pieces` `=` $pieces `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
 #endif // MINDSHARD_DIALECT_MINDIR_MINDIRATTRS_TD

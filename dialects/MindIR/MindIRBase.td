@@ -80,6 +80,18 @@ def MindIR_Dialect : Dialect {
         "mindir.global_type";
     static constexpr ::llvm::StringLiteral kGlobalValueAttr =
         "mindir.global_value";
+    /// The training run: its pipeline stage count (i64) and its checkpoint
+    /// files, indexed by training rank (array of strings), on the module.
+    static constexpr ::llvm::StringLiteral kTrainStagesAttr =
+        "mindir.train_stages";
+    static constexpr ::llvm::StringLiteral kTrainCheckpointsAttr =
+        "mindir.train_checkpoints";
+    /// How each device's slice of a parameter is made (array of
+    /// #mindir.slice, one per device), and optionally the slices' data
+    /// (array of elements, one per device).
+    static constexpr ::llvm::StringLiteral kSlicesAttr = "mindir.slices";
+    static constexpr ::llvm::StringLiteral kSliceValuesAttr =
+        "mindir.slice_values";
   }];
 }
 

@@ -22,6 +22,11 @@ using namespace mindshard::mindir;
 #define GET_TYPEDEF_CLASSES
 #include "MindIR/MindIRTypes.cpp.inc"
 
+// Custom directives of the attribute formats.
+static ParseResult parseIntegerList(AsmParser &parser,
+                                    SmallVectorImpl<int64_t> &values);
+static void printIntegerList(AsmPrinter &printer, ArrayRef<int64_t> values);
+
 #define GET_ATTRDEF_CLASSES
 #include "MindIR/MindIRAttrs.cpp.inc"
 
@@ -140,6 +145,39 @@ LogicalResult MindIRDialect::verifyOperationAttribute(Operation *op,
   if (name == kGlobalValueAttr) {
     if (!isa<ElementsAttr>(value))
       return op->emitError() << "'" << name << "' must be elements";
+    return success();
+  }
+  if (name == kTrainStagesAttr) {
+    auto stages = dyn_cast<IntegerAttr>(value);
+    if (!stages || stages.getInt() < 1 || !isa<ModuleOp>(op))
+      return op->emitError()
+             << "'" << name << "' must be a positive integer on a module";
+    return success();
+  }
+  if (name == kTrainCheckpointsAttr) {
+    auto files = dyn_cast<ArrayAttr>(value);
+    if (!files || !isa<ModuleOp>(op) ||
+        !llvm::all_of(files, [](Attribute a) { return isa<StringAttr>(a); }))
+      return op->emitError()
+             << "'" << name << "' must be an array of strings on a module";
+    return success();
+  }
+  if (name == kSlicesAttr || name == kSliceValuesAttr) {
+    auto slices = dyn_cast<ArrayAttr>(value);
+    bool wellTyped =
+        slices && llvm::all_of(slices, [&](Attribute a) {
+          return name == kSlicesAttr ? isa<SliceAttr>(a) : isa<ElementsAttr>(a);
+        });
+    if (!wellTyped || !isa<ParameterOp>(op))
+      return op->emitError() << "'" << name << "' must be an array of "
+                             << (name == kSlicesAttr ? "slices" : "elements")
+                             << " on a parameter";
+    for (auto [rank, slice] : llvm::enumerate(slices)) {
+      auto planned = dyn_cast<SliceAttr>(slice);
+      if (planned && planned.getRank() != static_cast<int64_t>(rank))
+        return op->emitError() << "'" << name << "' entry " << rank
+                               << " is the slice of rank " << planned.getRank();
+    }
     return success();
   }
   return op->emitError() << "unknown mindir attribute '" << name << "'";
@@ -381,4 +419,49 @@ int64_t StrategyAttr::getDeviceCount() const {
   for (DenseI64ArrayAttr input : getInputs())
     devices = std::max(devices, product(input.asArrayRef()));
   return devices;
+}
+
+//===----------------------------------------------------------------------===//
+// PieceAttr and SliceAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult PieceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                int64_t rank, ArrayRef<int64_t> slice,
+                                ArrayRef<int64_t> from, ArrayRef<int64_t> to,
+                                ArrayRef<int64_t> shape) {
+  if (rank < 0)
+    return emitError() << "the training rank " << rank << " is negative";
+  if (from.size() != slice.size() || to.size() != slice.size() ||
+      shape.size() != slice.size())
+    return emitError() << "slice, from, to and shape must have one entry per "
+                          "dimension";
+  for (size_t d = 0; d < slice.size(); ++d)
+    if (from[d] < 0 || to[d] < 0 || shape[d] < 0 ||
+        from[d] + shape[d] > slice[d])
+      return emitError() << "the box at " << from[d] << " of extent "
+                         << shape[d] << " leaves dimension " << d
+                         << " of the training slice (extent " << slice[d]
+                         << ")";
+  return success();
+}
+
+LogicalResult SliceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                int64_t rank, ArrayRef<int64_t> shape,
+                                ArrayAttr pieces) {
+  if (rank < 0)
+    return emitError() << "the device rank " << rank << " is negative";
+  for (Attribute attr : pieces) {
+    auto piece = dyn_cast<PieceAttr>(attr);
+    if (!piece)
+      return emitError() << "pieces must be #mindir.piece, got " << attr;
+    if (piece.getTo().size() != shape.size())
+      return emitError() << "a piece of rank " << piece.getTo().size()
+                         << " in a slice of rank " << shape.size();
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (piece.getTo()[d] + piece.getShape()[d] > shape[d])
+        return emitError() << "a piece at " << piece.getTo()[d] << " of extent "
+                           << piece.getShape()[d] << " leaves dimension " << d
+                           << " of the slice (extent " << shape[d] << ")";
+  }
+  return success();
 }

@@ -159,7 +159,7 @@ mindir::OpTrait::detail::verifyStrategyMatchesOperands(Operation *op) {
            << "in_strategy has " << splits.size() << " tuples but the op has "
            << inputs.size() << " tensor inputs";
   for (auto [index, input, counts] : llvm::enumerate(inputs, splits)) {
-    if (counts.size() != static_cast<size_t>(input.getRank()))
+    if (static_cast<int64_t>(counts.size()) != input.getRank())
       return op->emitOpError() << "in_strategy tuple " << index << " has "
                                << counts.size() << " split counts but input "
                                << index << " has rank " << input.getRank();
@@ -950,7 +950,7 @@ LogicalResult ReduceScatterOp::inferReturnTypes(
 LogicalResult AlltoAllOp::verify() {
   if (failed(verifyGroup(*this, getGroup(), getGroupRanks())))
     return failure();
-  if (getSplitCount() != getRankSize())
+  if (static_cast<int64_t>(getSplitCount()) != getRankSize())
     return emitOpError() << "split_count " << getSplitCount()
                          << " differs from the " << getRankSize()
                          << " ranks of group '" << getGroup() << "'";

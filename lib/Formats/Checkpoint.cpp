@@ -262,7 +262,7 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
     // Reading the header faulted in pages around it (the kernel maps up to
     // 64 KiB around a fault); let them go, so that indexing keeps no tensor
     // bytes resident.
-    auto releaseRecord = llvm::make_scope_exit([&] {
+    llvm::scope_exit releaseRecord([&] {
       uint64_t begin = recordOffset - std::min<uint64_t>(recordOffset, 1 << 17);
       file->release(begin, reader.offset() - begin);
     });

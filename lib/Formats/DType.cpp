@@ -8,6 +8,8 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
+#include <cstring>
+
 using namespace mindshard;
 
 namespace {
@@ -119,4 +121,127 @@ uint64_t mindshard::byteSize(DType type, uint64_t numElements) {
 bool mindshard::isFloat(DType type) {
   return type == DType::Float16 || type == DType::BFloat16 ||
          type == DType::Float32 || type == DType::Float64;
+}
+
+float mindshard::halfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f,
+           mantissa = h & 0x3ff;
+  uint32_t bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else {
+      // A subnormal: normalise it.
+      exponent = 127 - 15 + 1;
+      while (!(mantissa & 0x400)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      bits = sign | exponent << 23 | (mantissa & 0x3ff) << 13;
+    }
+  } else if (exponent == 31) {
+    bits = sign | 0x7f800000u | mantissa << 13;
+  } else {
+    bits = sign | (exponent + 127 - 15) << 23 | mantissa << 13;
+  }
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+uint16_t mindshard::floatToHalf(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  uint32_t sign = (bits >> 16) & 0x8000u;
+  int32_t exponent = ((bits >> 23) & 0xff) - 127 + 15;
+  uint32_t mantissa = bits & 0x7fffff;
+  if (((bits >> 23) & 0xff) == 0xff)
+    return sign | 0x7c00u | (mantissa ? 0x200u : 0);
+  if (exponent >= 31)
+    return sign | 0x7c00u;
+  if (exponent <= 0) {
+    if (exponent < -10)
+      return sign;
+    mantissa |= 0x800000;
+    uint32_t shift = 14 - exponent;
+    uint32_t half = mantissa >> shift;
+    uint32_t rest = mantissa & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1)))
+      ++half;
+    return sign | half;
+  }
+  uint32_t half = sign | exponent << 10 | mantissa >> 13;
+  uint32_t rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
+    ++half;
+  return half;
+}
+
+float mindshard::bfloat16ToFloat(uint16_t value) {
+  uint32_t bits = uint32_t(value) << 16;
+  float result;
+  std::memcpy(&result, &bits, 4);
+  return result;
+}
+
+uint16_t mindshard::floatToBFloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return uint16_t((bits >> 16) | 0x40); // A quiet NaN stays a NaN.
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return uint16_t(bits >> 16);
+}
+
+bool mindshard::convertFloats(DType from, const uint8_t *in, DType to,
+                              uint8_t *out, uint64_t count) {
+  auto isConvertible = [](DType type) {
+    return type == DType::Float16 || type == DType::BFloat16 ||
+           type == DType::Float32 || type == DType::Float64;
+  };
+  if (!isConvertible(from) || !isConvertible(to))
+    return false;
+  unsigned inBytes = getElementBits(from) / 8,
+           outBytes = getElementBits(to) / 8;
+  for (uint64_t i = 0; i < count; ++i, in += inBytes, out += outBytes) {
+    double value = 0;
+    uint16_t bits16;
+    float single;
+    switch (from) {
+    case DType::Float16:
+      std::memcpy(&bits16, in, 2);
+      value = halfToFloat(bits16);
+      break;
+    case DType::BFloat16:
+      std::memcpy(&bits16, in, 2);
+      value = bfloat16ToFloat(bits16);
+      break;
+    case DType::Float32:
+      std::memcpy(&single, in, 4);
+      value = single;
+      break;
+    default:
+      std::memcpy(&value, in, 8);
+      break;
+    }
+    switch (to) {
+    case DType::Float16:
+      bits16 = floatToHalf(float(value));
+      std::memcpy(out, &bits16, 2);
+      break;
+    case DType::BFloat16:
+      bits16 = floatToBFloat16(float(value));
+      std::memcpy(out, &bits16, 2);
+      break;
+    case DType::Float32:
+      single = float(value);
+      std::memcpy(out, &single, 4);
+      break;
+    default:
+      std::memcpy(out, &value, 8);
+      break;
+    }
+  }
+  return true;
 }

@@ -311,6 +311,59 @@ llvm::Expected<Box> TensorLayout::modelSlice(ArrayRef<int64_t> shape,
   return box;
 }
 
+llvm::Expected<SmallVector<Region, 1>>
+TensorLayout::regions(ArrayRef<int64_t> shape, int64_t rank) const {
+  if (field <= 0) {
+    llvm::Expected<Box> box = slice(shape, rank);
+    if (!box)
+      return box.takeError();
+    return SmallVector<Region, 1>{Region{std::move(*box), 0}};
+  }
+  // MatMul's field_size: dimension 0 is `field` blocks, each split among
+  // the slices of dimension 0; a rank stacks its part of every block.
+  if (hasOptShard() || hasUnevenSplit())
+    return layoutError(llvm::formatv(
+        "field {0} with optimizer sharding or uneven splits is not supported",
+        field));
+  TensorLayout plain = *this;
+  plain.field = 0;
+  llvm::Expected<Box> box = plain.modelSlice(shape, rank);
+  if (!box)
+    return box.takeError();
+  if (box->shape.empty())
+    return layoutError("a scalar cannot have a field layout");
+  int64_t rows = box->shape[0];
+  if (rows % field != 0)
+    return layoutError(llvm::formatv(
+        "the slice's {0} rows do not divide into field {1} blocks", rows,
+        field));
+  int64_t blockRows = rows / field;
+  int64_t slices = splitCount(0);
+  int64_t index = sliceIndex(rank)[0];
+  SmallVector<Region, 1> result;
+  for (int64_t block = 0; block < field; ++block) {
+    Region region{*box, block * blockRows};
+    region.box.offsets[0] = (block * slices + index) * blockRows;
+    region.box.shape[0] = blockRows;
+    result.push_back(std::move(region));
+  }
+  return result;
+}
+
+llvm::Expected<SmallVector<int64_t, 4>>
+TensorLayout::localShape(ArrayRef<int64_t> shape, int64_t rank) const {
+  llvm::Expected<SmallVector<Region, 1>> parts = regions(shape, rank);
+  if (!parts)
+    return parts.takeError();
+  SmallVector<int64_t, 4> local = parts->front().box.shape;
+  if (!local.empty())
+    local[0] = 0;
+  for (const Region &region : *parts)
+    if (!local.empty())
+      local[0] += region.box.shape[0];
+  return local;
+}
+
 llvm::Expected<Box> TensorLayout::slice(ArrayRef<int64_t> shape,
                                         int64_t rank) const {
   llvm::Expected<Box> box = modelSlice(shape, rank);

@@ -21,61 +21,6 @@ int64_t HostTensor::numElements(llvm::ArrayRef<int64_t> shape) {
   return product(shape);
 }
 
-static float halfToFloat(uint16_t h) {
-  uint32_t sign = (h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f,
-           mantissa = h & 0x3ff;
-  uint32_t bits;
-  if (exponent == 0) {
-    if (mantissa == 0) {
-      bits = sign;
-    } else {
-      // A subnormal: normalise it.
-      exponent = 127 - 15 + 1;
-      while (!(mantissa & 0x400)) {
-        mantissa <<= 1;
-        --exponent;
-      }
-      bits = sign | exponent << 23 | (mantissa & 0x3ff) << 13;
-    }
-  } else if (exponent == 31) {
-    bits = sign | 0x7f800000u | mantissa << 13;
-  } else {
-    bits = sign | (exponent + 127 - 15) << 23 | mantissa << 13;
-  }
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
-
-static uint16_t floatToHalf(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  uint32_t sign = (bits >> 16) & 0x8000u;
-  int32_t exponent = ((bits >> 23) & 0xff) - 127 + 15;
-  uint32_t mantissa = bits & 0x7fffff;
-  if (((bits >> 23) & 0xff) == 0xff)
-    return sign | 0x7c00u | (mantissa ? 0x200u : 0);
-  if (exponent >= 31)
-    return sign | 0x7c00u;
-  if (exponent <= 0) {
-    if (exponent < -10)
-      return sign;
-    mantissa |= 0x800000;
-    uint32_t shift = 14 - exponent;
-    uint32_t half = mantissa >> shift;
-    uint32_t rest = mantissa & ((1u << shift) - 1);
-    uint32_t halfway = 1u << (shift - 1);
-    if (rest > halfway || (rest == halfway && (half & 1)))
-      ++half;
-    return sign | half;
-  }
-  uint32_t half = sign | exponent << 10 | mantissa >> 13;
-  uint32_t rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
-    ++half;
-  return half;
-}
-
 llvm::Expected<HostTensor>
 HostTensor::fromBytes(DType dtype, llvm::ArrayRef<int64_t> shape,
                       llvm::ArrayRef<uint8_t> bytes) {
@@ -106,11 +51,9 @@ HostTensor::fromBytes(DType dtype, llvm::ArrayRef<int64_t> shape,
     case DType::Float16:
       out = halfToFloat(load(uint16_t(), i));
       break;
-    case DType::BFloat16: {
-      uint32_t bits = uint32_t(load(uint16_t(), i)) << 16;
-      std::memcpy(&out, &bits, 4);
+    case DType::BFloat16:
+      out = bfloat16ToFloat(load(uint16_t(), i));
       break;
-    }
     case DType::Int8:
       out = load(int8_t(), i);
       break;
@@ -164,13 +107,9 @@ std::vector<uint8_t> HostTensor::toBytes() const {
     case DType::Float16:
       store(floatToHalf(value), i);
       break;
-    case DType::BFloat16: {
-      uint32_t bits;
-      std::memcpy(&bits, &value, 4);
-      bits += 0x7fff + ((bits >> 16) & 1);
-      store(uint16_t(bits >> 16), i);
+    case DType::BFloat16:
+      store(floatToBFloat16(value), i);
       break;
-    }
     case DType::Int8:
       store(int8_t(value), i);
       break;

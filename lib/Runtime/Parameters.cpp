@@ -57,6 +57,16 @@ llvm::Expected<HostTensor> NetworkParameters::get(StringRef name,
     return fromWeights(name, type);
   if (std::optional<ElementsAttr> value = parameter.getValue())
     return tensorFromAttr(*value, parameter.getType());
+  // The slices mindshard-attach-slices attached, one per device.
+  if (auto slices = parameter->getAttrOfType<ArrayAttr>(
+          MindIRDialect::kSliceValuesAttr)) {
+    if (rank >= static_cast<int64_t>(slices.size()))
+      return parameterError(llvm::formatv(
+          "parameter '{0}' has slices for {1} devices, not for rank {2}", name,
+          slices.size(), rank));
+    auto slice = cast<ElementsAttr>(slices[rank]);
+    return tensorFromAttr(slice, slice.getType());
+  }
   if (auto global = parameter->getAttrOfType<ElementsAttr>(
           MindIRDialect::kGlobalValueAttr)) {
     llvm::Expected<HostTensor> whole = tensorFromAttr(global, global.getType());

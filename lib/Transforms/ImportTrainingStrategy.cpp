@@ -98,6 +98,10 @@ void ImportTrainingStrategyPass::runOnOperation() {
   }
   if (failed)
     return signalPassFailure();
+  module->setAttr(
+      MindIRDialect::kTrainStagesAttr,
+      IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                       std::max<int64_t>(1, strategy.stageCount())));
 
   // Optimizer states, step counters and other entries of no parameter.
   for (const ParameterLayout &entry : strategy.layouts)

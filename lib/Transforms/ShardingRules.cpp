@@ -22,6 +22,12 @@ using namespace mlir;
 using namespace mindshard;
 using namespace mindshard::mindir;
 
+/// An axis attribute (held unsigned, meant signed) counted from the front.
+static int64_t normalizedAxis(uint64_t axis, int64_t rank) {
+  auto signedAxis = static_cast<int64_t>(axis);
+  return signedAxis < 0 ? signedAxis + rank : signedAxis;
+}
+
 using Map = llvm::SmallVector<int64_t, 4>;
 using Splits = llvm::SmallVector<llvm::SmallVector<int64_t>>;
 
@@ -96,7 +102,7 @@ StrategyAttr mindshard::batchStrategy(Operation *op, int64_t devices) {
       })
       .Case([&](GatherOp) { splitDim0(1); })
       .Case([&](ConcatOp concat) {
-        if (concat.getAxis() != 0)
+        if (normalizedAxis(concat.getAxis(), inputs[0].getRank()) != 0)
           for (unsigned i = 0; i < splits.size(); ++i)
             splitDim0(i);
       })
@@ -337,8 +343,7 @@ LogicalResult RuleBuilder::elementwise() {
 LogicalResult RuleBuilder::gather(GatherOp gather) {
   ArrayRef<int64_t> p = splits[0], q = splits[1];
   int64_t paramsRank = inputs[0].getRank(), indicesRank = inputs[1].getRank();
-  int64_t axis =
-      gather.getAxis() < 0 ? gather.getAxis() + paramsRank : gather.getAxis();
+  int64_t axis = normalizedAxis(gather.getAxis(), paramsRank);
   if (gather.getBatchDims() != 0)
     return error() << "strategy " << strategyText()
                    << ": a Gather with batch_dims is not sharded by mindshard";
@@ -530,8 +535,7 @@ LogicalResult RuleBuilder::apply() {
             return error() << "strategy " << strategyText()
                            << ": every input of Concat must be split alike";
         int64_t rank = inputs[0].getRank();
-        int64_t axis =
-            concat.getAxis() < 0 ? concat.getAxis() + rank : concat.getAxis();
+        int64_t axis = normalizedAxis(concat.getAxis(), rank);
         if (splits[0][axis] != 1)
           return error() << "strategy " << strategyText()
                          << " splits the concatenated dimension " << axis;
@@ -543,8 +547,7 @@ LogicalResult RuleBuilder::apply() {
       })
       .Case([&](SplitOp split) -> LogicalResult {
         int64_t rank = inputs[0].getRank();
-        int64_t axis =
-            split.getAxis() < 0 ? split.getAxis() + rank : split.getAxis();
+        int64_t axis = normalizedAxis(split.getAxis(), rank);
         if (splits[0][axis] != 1)
           return error() << "strategy " << strategyText()
                          << " splits dimension " << axis

@@ -64,6 +64,17 @@ uint64_t byteSize(DType type, uint64_t numElements);
 
 bool isFloat(DType type);
 
+/// IEEE half and bfloat16 to and from float32, rounding to nearest even.
+float halfToFloat(uint16_t value);
+uint16_t floatToHalf(float value);
+float bfloat16ToFloat(uint16_t value);
+uint16_t floatToBFloat16(float value);
+
+/// Converts `count` elements between the float dtypes (Float16, BFloat16,
+/// Float32, Float64); false when either dtype is not one of them.
+bool convertFloats(DType from, const uint8_t *in, DType to, uint8_t *out,
+                   uint64_t count);
+
 } // namespace mindshard
 
 #endif // MINDSHARD_FORMATS_DTYPE_H

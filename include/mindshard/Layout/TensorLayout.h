@@ -60,6 +60,14 @@ struct Box {
 /// overlap.
 Box intersect(const Box &lhs, const Box &rhs);
 
+/// A part of a rank's slice: a box of the whole tensor, and the row of the
+/// rank's local tensor where the box starts. A slice is a single region at
+/// row 0, except under `field`, where it is `field` blocks of rows stacked.
+struct Region {
+  Box box;
+  int64_t localRow = 0;
+};
+
 /// How a tensor is distributed over the devices of one pipeline stage.
 struct TensorLayout {
   llvm::SmallVector<int64_t, 4> devMatrix;
@@ -129,6 +137,12 @@ struct TensorLayout {
   /// optimizer sharding and uneven splits applied. Errors when the layout
   /// does not fit the shape or uses `field` (see fieldSlices()).
   llvm::Expected<Box> slice(llvm::ArrayRef<int64_t> shape, int64_t rank) const;
+  /// The regions of the whole tensor that `rank` holds, `field` included.
+  llvm::Expected<llvm::SmallVector<Region, 1>>
+  regions(llvm::ArrayRef<int64_t> shape, int64_t rank) const;
+  /// The shape of the tensor `rank` holds.
+  llvm::Expected<llvm::SmallVector<int64_t, 4>>
+  localShape(llvm::ArrayRef<int64_t> shape, int64_t rank) const;
   /// The model slice only, without optimizer sharding.
   llvm::Expected<Box> modelSlice(llvm::ArrayRef<int64_t> shape,
                                  int64_t rank) const;

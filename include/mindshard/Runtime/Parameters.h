@@ -17,10 +17,11 @@ namespace mindshard {
 
 class Checkpoint;
 
-/// The weights of a network: a parameter's own data when it has data of the
-/// type the graph reads; else, for a partitioned parameter, device `rank`'s
-/// slice of its global value or of the whole tensor in `weights`, cut by its
-/// predict layout; else the tensor of that name in `weights`.
+/// The weights of a network: a parameter's own data; else device `rank`'s
+/// slice attached by mindshard-attach-slices; else, for a partitioned
+/// parameter, device `rank`'s slice of its global value or of the whole tensor
+/// in `weights`, cut by its predict layout; else the tensor of that name in
+/// `weights`.
 class NetworkParameters : public ParameterValues {
 public:
   NetworkParameters(mlir::ModuleOp module, int64_t rank,

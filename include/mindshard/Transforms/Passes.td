@@ -131,4 +131,49 @@ def Partition : Pass<"mindshard-partition", "::mlir::ModuleOp"> {
   ];
 }
 
+def AttachSlices : Pass<"mindshard-attach-slices", "::mlir::ModuleOp"> {
+  let summary = "Plans each device's parameter slices from the training "
+                "checkpoints";
+  let description = [{
+    For every parameter of a partitioned module and every device, plans
+    which pieces of which training ranks' slices tile the device's slice,
+    and records the plan as `mindir.slices` (one `#mindir.slice` per
+    device); the module records the checkpoint files by training rank in
+    `mindir.train_checkpoints`. Training ranks are grouped into the
+    strategy's pipeline stages in rank order; a parameter is read from the
+    ranks of its stage. Optimizer sharding, uneven splits and `field` are
+    taken into account.
+
+    Before anything is recorded the plan is checked: the training slices
+    tile the tensor, every device's pieces tile its slice, and every
+    checkpoint that a piece reads holds the parameter with the slice shape
+    the strategy implies (an error names the parameter, the rank, the file
+    and both shapes).
+
+    With `embed-data`, each device's slice data is attached too
+    (`mindir.slice_values`), for small networks and tests; the export reads
+    the checkpoints itself otherwise.
+
+    ```mlir
+    mindir.parameter @w : tensor<16x64xf32> {
+      mindir.global_type = tensor<64x64xf32>,
+      mindir.slices = [#mindir.slice<rank = 0, shape = [16, 64], pieces = [
+          #mindir.piece<rank = 0, slice = [64, 32], from = [0, 0],
+                        to = [0, 0], shape = [16, 32]>,
+          #mindir.piece<rank = 1, slice = [64, 32], from = [0, 0],
+                        to = [0, 32], shape = [16, 32]>]>, ...]}
+    ```
+  }];
+  let options = [
+    ListOption<"checkpoints", "checkpoints", "std::string",
+               "The training checkpoints, in rank order">,
+    Option<"embedData", "embed-data", "bool", "false",
+           "Attach each device's slice data as well as its plan">,
+  ];
+  let statistics = [
+    Statistic<"numPlanned", "planned", "Parameters planned">,
+    Statistic<"numPieces", "pieces", "Pieces, all devices together">,
+  ];
+}
+
 #endif // MINDSHARD_TRANSFORMS_PASSES_TD

@@ -1,0 +1,212 @@
+//===- Copy.cpp - moving planned pieces from checkpoints to output --------===//
+//
+// Part of mindshard.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mindshard/Reshard/Copy.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstring>
+
+using namespace mindshard;
+using llvm::ArrayRef;
+using llvm::SmallVector;
+
+llvm::Expected<const Checkpoint *> TrainingCheckpoints::get(int64_t rank) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (rank < 0 || rank >= size() || paths[rank].empty())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("the checkpoint of training rank {0} was not given",
+                      rank));
+  if (!opened[rank]) {
+    llvm::Expected<std::unique_ptr<Checkpoint>> checkpoint =
+        Checkpoint::open(paths[rank], options);
+    if (!checkpoint)
+      return checkpoint.takeError();
+    opened[rank] = std::move(*checkpoint);
+  }
+  return opened[rank].get();
+}
+
+namespace {
+
+/// Copies boxes out of one tensor of a checkpoint.
+class BoxReader {
+public:
+  BoxReader(const Checkpoint &checkpoint, const TensorEntry &entry,
+            unsigned elementBytes)
+      : checkpoint(checkpoint), entry(entry), elementBytes(elementBytes),
+        contiguous(checkpoint.contiguousBytes(entry)) {}
+
+  /// Copies the box of extents `shape` at `from` of the tensor into the
+  /// row-major array `target` of shape `targetShape`, at `to`.
+  void copy(ArrayRef<int64_t> from, ArrayRef<int64_t> to,
+            ArrayRef<int64_t> shape, uint8_t *target,
+            ArrayRef<int64_t> targetShape) const;
+
+  /// Drops the pages of rows [begin, end) of dimension 0 from the process.
+  void release(int64_t beginRow, int64_t endRow) const;
+
+private:
+  void read(uint64_t offset, uint64_t size, uint8_t *out) const {
+    if (!contiguous.empty())
+      std::memcpy(out, contiguous.data() + offset, size);
+    else
+      checkpoint.read(entry, offset, size, out);
+  }
+
+  const Checkpoint &checkpoint;
+  const TensorEntry &entry;
+  unsigned elementBytes;
+  ArrayRef<uint8_t> contiguous;
+};
+
+} // namespace
+
+void BoxReader::copy(ArrayRef<int64_t> from, ArrayRef<int64_t> to,
+                     ArrayRef<int64_t> shape, uint8_t *target,
+                     ArrayRef<int64_t> targetShape) const {
+  ArrayRef<int64_t> sourceShape = entry.shape;
+  size_t rank = shape.size();
+  if (rank == 0) {
+    read(0, elementBytes, target);
+    return;
+  }
+  // The longest run of elements that is contiguous in both arrays: the
+  // innermost dimensions the box spans whole in both, plus one more.
+  uint64_t run = 1;
+  size_t outer = rank;
+  while (outer > 0) {
+    --outer;
+    run *= shape[outer];
+    if (shape[outer] != sourceShape[outer] ||
+        shape[outer] != targetShape[outer])
+      break;
+  }
+  if (run == 0)
+    return;
+  SmallVector<int64_t, 4> sourceStrides = rowMajorStrides(sourceShape);
+  SmallVector<int64_t, 4> targetStrides = rowMajorStrides(targetShape);
+  uint64_t runBytes = run * elementBytes;
+  // Walk the dimensions before `outer` (and `outer` itself when the run
+  // does not cover it whole).
+  SmallVector<int64_t, 4> index(outer, 0);
+  while (true) {
+    int64_t source = 0, destination = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t i = d < outer ? index[d] : 0;
+      source += (from[d] + i) * sourceStrides[d];
+      destination += (to[d] + i) * targetStrides[d];
+    }
+    read(source * elementBytes, runBytes, target + destination * elementBytes);
+    size_t d = outer;
+    while (d > 0) {
+      if (++index[d - 1] < shape[d - 1])
+        break;
+      index[d - 1] = 0;
+      --d;
+    }
+    if (d == 0)
+      return;
+  }
+}
+
+void BoxReader::release(int64_t beginRow, int64_t endRow) const {
+  if (entry.shape.empty())
+    return;
+  uint64_t rowBytes =
+      uint64_t(product(ArrayRef<int64_t>(entry.shape).drop_front())) *
+      elementBytes;
+  uint64_t begin = beginRow * rowBytes, end = endRow * rowBytes;
+  uint64_t position = 0;
+  for (const Segment &segment : entry.segments) {
+    uint64_t lo = std::max(begin, position);
+    uint64_t hi = std::min(end, position + segment.size);
+    if (lo < hi)
+      checkpoint.bytes().release(segment.offset + (lo - position), hi - lo);
+    position += segment.size;
+  }
+}
+
+llvm::Error
+mindshard::copySlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
+                     DType dtype, const SlicePlan &plan,
+                     const CopyOptions &options,
+                     llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) {
+  auto copyError = [&](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "parameter '" + name + "': " + message);
+  };
+  unsigned bits = getElementBits(dtype);
+  if (bits % 8 != 0)
+    return copyError("cannot slice " + getCheckpointName(dtype) + " data");
+  unsigned elementBytes = bits / 8;
+  DType output = outputDType(dtype, options);
+
+  // The readers of the pieces' tensors.
+  std::vector<BoxReader> readers;
+  for (const Piece &piece : plan.pieces) {
+    llvm::Expected<const Checkpoint *> checkpoint =
+        checkpoints.get(piece.sourceRank);
+    if (!checkpoint)
+      return copyError(llvm::toString(checkpoint.takeError()));
+    const TensorEntry *entry = (*checkpoint)->find(name);
+    if (!entry || entry->shape != piece.sourceShape || entry->dtype != dtype)
+      return copyError(llvm::formatv(
+          "{0} does not hold the {1} slice {2} the plan expects",
+          checkpoints.path(piece.sourceRank), getCheckpointName(dtype),
+          formatList(piece.sourceShape)));
+    readers.emplace_back(**checkpoint, *entry, elementBytes);
+  }
+
+  // Blocks of whole rows of dimension 0.
+  ArrayRef<int64_t> shape = plan.shape;
+  int64_t rows = shape.empty() ? 1 : shape[0];
+  uint64_t rowElements = shape.empty() ? 1 : product(shape.drop_front());
+  uint64_t rowBytes = rowElements * elementBytes;
+  int64_t blockRows =
+      std::max<int64_t>(1, rowBytes ? options.blockBytes / rowBytes : rows);
+  std::vector<uint8_t> block, converted;
+  for (int64_t first = 0; first < rows; first += blockRows) {
+    int64_t last = std::min(rows, first + blockRows);
+    block.assign((last - first) * rowBytes, 0);
+    SmallVector<int64_t, 4> blockShape(shape);
+    if (!blockShape.empty())
+      blockShape[0] = last - first;
+    for (auto [piece, reader] : llvm::zip_equal(plan.pieces, readers)) {
+      if (shape.empty()) {
+        reader.copy({}, {}, {}, block.data(), {});
+        continue;
+      }
+      // The piece's rows inside this block.
+      int64_t begin = std::max(first, piece.targetOffsets[0]);
+      int64_t end = std::min(last, piece.targetOffsets[0] + piece.shape[0]);
+      if (begin >= end)
+        continue;
+      SmallVector<int64_t, 4> from(piece.sourceOffsets),
+          to(piece.targetOffsets), extent(piece.shape);
+      from[0] += begin - piece.targetOffsets[0];
+      to[0] = begin - first;
+      extent[0] = end - begin;
+      reader.copy(from, to, extent, block.data(), blockShape);
+      reader.release(from[0], from[0] + extent[0]);
+      checkpoints.addBytesRead(product(extent) * elementBytes);
+    }
+    if (output == dtype) {
+      if (llvm::Error error = sink(block))
+        return error;
+      continue;
+    }
+    uint64_t count = (last - first) * rowElements;
+    converted.resize(byteSize(output, count));
+    if (!convertFloats(dtype, block.data(), output, converted.data(), count))
+      return copyError("cannot cast " + getCheckpointName(dtype) + " to " +
+                       getCheckpointName(output));
+    if (llvm::Error error = sink(converted))
+      return error;
+  }
+  return llvm::Error::success();
+}

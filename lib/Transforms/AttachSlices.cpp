@@ -1,0 +1,244 @@
+//===- AttachSlices.cpp - plan each device's parameter slices -------------===//
+//
+// Part of mindshard. See the pass description in Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mindshard/Reshard/Copy.h"
+#include "mindshard/Reshard/Plan.h"
+#include "mindshard/Target/MindIR.h"
+#include "mindshard/Transforms/Passes.h"
+#include "mindshard/Transforms/Slices.h"
+
+#include "MindIR/MindIR.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Debug.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#define DEBUG_TYPE "mindshard-attach-slices"
+
+namespace mindshard {
+#define GEN_PASS_DEF_ATTACHSLICES
+#include "mindshard/Transforms/Passes.h.inc"
+} // namespace mindshard
+
+using namespace mlir;
+using namespace mindshard;
+using namespace mindshard::mindir;
+
+namespace {
+
+class AttachSlicesPass
+    : public mindshard::impl::AttachSlicesBase<AttachSlicesPass> {
+public:
+  using Base::Base;
+  void runOnOperation() override;
+
+private:
+  LogicalResult attach(ParameterOp parameter, TrainingCheckpoints &files,
+                       ReshardPlanner &planner, int64_t ranksPerStage,
+                       int64_t devices);
+  /// Where a parameter that the strategy does not name is held: whole, on
+  /// the first rank whose checkpoint has it.
+  FailureOr<TrainingPlacement>
+  findWhole(ParameterOp parameter, TrainingCheckpoints &files, unsigned rank);
+};
+
+} // namespace
+
+/// A layout that leaves a tensor of `rank` dimensions whole on `devices`.
+static TensorLayout wholeLayout(unsigned rank, int64_t devices) {
+  TensorLayout layout;
+  layout.devMatrix.push_back(devices);
+  layout.tensorMap.resize(rank);
+  return layout;
+}
+
+FailureOr<TrainingPlacement>
+AttachSlicesPass::findWhole(ParameterOp parameter, TrainingCheckpoints &files,
+                            unsigned rank) {
+  for (int64_t source = 0; source < files.size(); ++source) {
+    llvm::Expected<const Checkpoint *> checkpoint = files.get(source);
+    if (!checkpoint) {
+      parameter.emitError() << llvm::toString(checkpoint.takeError());
+      return failure();
+    }
+    if ((*checkpoint)->find(parameter.getSymName()))
+      return TrainingPlacement{wholeLayout(rank, 1), source};
+  }
+  parameter.emitError() << "parameter '" << parameter.getSymName()
+                        << "' is in no training checkpoint";
+  return failure();
+}
+
+LogicalResult AttachSlicesPass::attach(ParameterOp parameter,
+                                       TrainingCheckpoints &files,
+                                       ReshardPlanner &planner,
+                                       int64_t ranksPerStage, int64_t devices) {
+  StringRef name = parameter.getSymName();
+  auto globalType =
+      parameter->getAttrOfType<TypeAttr>(MindIRDialect::kGlobalTypeAttr);
+  auto type = dyn_cast<RankedTensorType>(globalType ? globalType.getValue()
+                                                    : parameter.getType());
+  if (!type) {
+    parameter.emitError() << "parameter '" << name
+                          << "' is not a ranked tensor";
+    return failure();
+  }
+  ArrayRef<int64_t> shape = type.getShape();
+
+  // The training placement.
+  TrainingPlacement training;
+  if (LayoutAttr layout = parameter.getTrainLayoutAttr()) {
+    training.layout = layout.getTensorLayout();
+    training.firstRank = training.layout.stage * ranksPerStage;
+    if (training.layout.deviceCount() != ranksPerStage) {
+      parameter.emitError()
+          << "parameter '" << name << "': its training layout "
+          << training.layout.str() << " spans " << training.layout.deviceCount()
+          << " devices, but " << files.size() << " checkpoints over "
+          << files.size() / ranksPerStage << " pipeline stage(s) give "
+          << ranksPerStage << " devices a stage";
+      return failure();
+    }
+  } else {
+    FailureOr<TrainingPlacement> whole =
+        findWhole(parameter, files, type.getRank());
+    if (failed(whole))
+      return failure();
+    training = *whole;
+  }
+  TensorLayout predict =
+      parameter.getPredictLayoutAttr()
+          ? parameter.getPredictLayoutAttr().getTensorLayout()
+          : wholeLayout(type.getRank(), devices);
+
+  llvm::Expected<std::vector<SlicePlan>> plans =
+      planner.plan(name, shape, training, predict);
+  if (!plans) {
+    parameter.emitError() << llvm::toString(plans.takeError());
+    return failure();
+  }
+
+  // Check the checkpoints the pieces read.
+  std::vector<const Checkpoint *> checkpoints(files.size(), nullptr);
+  for (const SlicePlan &plan : *plans)
+    for (const Piece &piece : plan.pieces) {
+      if (checkpoints[piece.sourceRank])
+        continue;
+      llvm::Expected<const Checkpoint *> checkpoint =
+          files.get(piece.sourceRank);
+      if (!checkpoint) {
+        parameter.emitError() << "parameter '" << name
+                              << "' needs training rank " << piece.sourceRank
+                              << ": " << llvm::toString(checkpoint.takeError());
+        return failure();
+      }
+      checkpoints[piece.sourceRank] = *checkpoint;
+    }
+  llvm::Expected<DType> dtype =
+      checkSources(name, *plans, checkpoints, files.allPaths());
+  if (!dtype) {
+    parameter.emitError() << llvm::toString(dtype.takeError());
+    return failure();
+  }
+  std::optional<DType> declared = getDType(type.getElementType());
+  if (declared != *dtype &&
+      !(declared && isFloat(*declared) && isFloat(*dtype))) {
+    parameter.emitError() << "parameter '" << name << "' is "
+                          << getCheckpointName(*dtype)
+                          << " in the checkpoints but " << type.getElementType()
+                          << " in the network";
+    return failure();
+  }
+
+  MLIRContext *context = &getContext();
+  SmallVector<Attribute> slices;
+  for (const SlicePlan &plan : *plans) {
+    slices.push_back(getSliceAttr(context, plan));
+    numPieces += plan.pieces.size();
+  }
+  parameter->setAttr(MindIRDialect::kSlicesAttr,
+                     ArrayAttr::get(context, slices));
+  ++numPlanned;
+  if (!embedData)
+    return success();
+
+  // The slices' data, in the network's dtype.
+  CopyOptions options;
+  options.castTo = declared;
+  SmallVector<Attribute> values;
+  for (const SlicePlan &plan : *plans) {
+    std::vector<uint8_t> bytes;
+    if (llvm::Error error = copySlice(
+            files, name, *dtype, plan, options, [&](ArrayRef<uint8_t> block) {
+              bytes.insert(bytes.end(), block.begin(), block.end());
+              return llvm::Error::success();
+            })) {
+      parameter.emitError() << llvm::toString(std::move(error));
+      return failure();
+    }
+    auto sliceType = type.clone(plan.shape);
+    unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+    if (type.getElementType().isInteger(1)) {
+      SmallVector<bool> flags(bytes.begin(), bytes.end());
+      values.push_back(DenseElementsAttr::get(sliceType, flags));
+      continue;
+    }
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+        ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                       bytes.size()),
+        std::max<size_t>(bits / 8, 1));
+    values.push_back(DenseResourceElementsAttr::get(
+        sliceType, (name + "_rank_" + Twine(plan.rank)).str(),
+        std::move(blob)));
+  }
+  parameter->setAttr(MindIRDialect::kSliceValuesAttr,
+                     ArrayAttr::get(context, values));
+  return success();
+}
+
+void AttachSlicesPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (checkpoints.empty()) {
+    module.emitError() << "give the training checkpoints, in rank order, "
+                          "with checkpoints=FILE0,FILE1,...";
+    return signalPassFailure();
+  }
+  auto devicesAttr =
+      module->getAttrOfType<IntegerAttr>(MindIRDialect::kDevicesAttr);
+  if (!devicesAttr) {
+    module.emitError() << "the module is not laid out for devices; run "
+                          "mindshard-infer-predict-layout first";
+    return signalPassFailure();
+  }
+  int64_t devices = devicesAttr.getInt();
+  auto stagesAttr =
+      module->getAttrOfType<IntegerAttr>(MindIRDialect::kTrainStagesAttr);
+  int64_t stages = stagesAttr ? stagesAttr.getInt() : 1;
+  int64_t ranks = checkpoints.size();
+  if (ranks % stages != 0) {
+    module.emitError() << ranks << " training checkpoints do not divide into "
+                       << stages << " pipeline stages";
+    return signalPassFailure();
+  }
+
+  TrainingCheckpoints files(
+      std::vector<std::string>(checkpoints.begin(), checkpoints.end()), {});
+  ReshardPlanner planner(devices);
+  bool failed = false;
+  for (ParameterOp parameter : module.getOps<ParameterOp>())
+    if (mlir::failed(
+            attach(parameter, files, planner, ranks / stages, devices)))
+      failed = true;
+  if (failed)
+    return signalPassFailure();
+
+  SmallVector<Attribute> paths;
+  for (const std::string &path : checkpoints)
+    paths.push_back(StringAttr::get(&getContext(), path));
+  module->setAttr(MindIRDialect::kTrainCheckpointsAttr,
+                  ArrayAttr::get(&getContext(), paths));
+}
