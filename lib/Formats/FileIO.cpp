@@ -140,7 +140,11 @@ AtomicOutputFile::create(llvm::StringRef path) {
 
 AtomicOutputFile::~AtomicOutputFile() { discard(); }
 
+void AtomicOutputFile::computeDigest() { hasher = std::make_unique<Sha256>(); }
+
 llvm::Error AtomicOutputFile::write(llvm::ArrayRef<uint8_t> bytes) {
+  if (hasher)
+    hasher->update(bytes);
   const uint8_t *cursor = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {
@@ -176,6 +180,10 @@ llvm::Error AtomicOutputFile::writeAt(uint64_t offset,
 }
 
 llvm::Error AtomicOutputFile::commit(bool syncData) {
+  if (hasher) {
+    digestHex = hasher->finish();
+    hasher.reset();
+  }
   if (syncData && ::fsync(fd) != 0)
     return errnoError(tempPath, "sync");
   if (::close(fd) != 0) {

@@ -90,6 +90,21 @@ struct ExportedParameter {
   TensorProto header;
 };
 
+/// The model's bytes apart from its parameters, serialized once: the model's
+/// fields without the graph, and the graph's fields without parameters.
+struct SerializedModel {
+  std::string modelFields;
+  std::string graphFields;
+};
+
+SerializedModel serialize(irpb::ModelProto model) {
+  SerializedModel serialized;
+  serialized.graphFields = model.graph().SerializeAsString();
+  model.clear_graph();
+  serialized.modelFields = model.SerializeAsString();
+  return serialized;
+}
+
 class Exporter {
 public:
   Exporter(ModuleOp module, const MindIRExportOptions &options)
@@ -97,7 +112,10 @@ public:
 
   LogicalResult build();
   LogicalResult write(llvm::raw_ostream &os);
-  FailureOr<MindIRExportResult> writeFiles(StringRef path);
+  /// Writes the files, parameter data from `source` (null: from the IR).
+  /// Safe to call from several threads once build() has run.
+  llvm::Expected<MindIRExportResult>
+  writeFiles(StringRef path, ParameterDataSource *source) const;
 
 private:
   InFlightDiagnostic error(Operation *op) {
@@ -108,21 +126,26 @@ private:
                            ArrayRef<NamedAttribute> attributes,
                            StringRef instanceName);
   LogicalResult collectParameters();
+  /// The parameters with the byte size of their data from `source`, and
+  /// the total.
+  std::pair<std::vector<ExportedParameter>, uint64_t>
+  sizeParameters(ParameterDataSource *source) const;
   /// Streams one parameter's bytes.
   llvm::Error
-  writeData(const ExportedParameter &parameter,
-            llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink);
+  writeData(ParameterDataSource *source, const ExportedParameter &parameter,
+            llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const;
 
   ModuleOp module;
-  const MindIRExportOptions &options;
+  MindIRExportOptions options;
   Builder b;
   bool promoteInitArgs = false;
   irpb::ModelProto model;
+  /// The model serialized without parameters, once built.
+  SerializedModel serialized;
   func::FuncOp mainGraph;
   std::map<std::string, std::string> primitiveKeys;
   unsigned nextPrimitive = 0;
   std::vector<ExportedParameter> parameters;
-  uint64_t totalBytes = 0;
 };
 
 } // namespace
@@ -180,13 +203,25 @@ LogicalResult Exporter::collectParameters() {
     }
     header.set_data_type(*dataType);
 
-    if (options.dataSource && options.dataSource->provides(parameter.name)) {
-      parameter.bytes = options.dataSource->byteSize(parameter.name);
-    } else if (std::optional<ElementsAttr> value = op.getValue()) {
+    if (std::optional<ElementsAttr> value = op.getValue())
       if (!isa<DenseElementsAttr, DenseResourceElementsAttr>(*value)) {
         error(op) << "the parameter's value cannot be written";
         return failure();
       }
+  }
+  return success();
+}
+
+std::pair<std::vector<ExportedParameter>, uint64_t>
+Exporter::sizeParameters(ParameterDataSource *source) const {
+  std::vector<ExportedParameter> sized = parameters;
+  uint64_t totalBytes = 0;
+  for (ExportedParameter &parameter : sized) {
+    ParameterOp op = parameter.op;
+    auto type = cast<RankedTensorType>(op.getType());
+    if (source && source->provides(parameter.name)) {
+      parameter.bytes = source->byteSize(parameter.name);
+    } else if (op.getValue()) {
       unsigned bits = type.getElementType().isInteger(1)
                           ? 8
                           : type.getElementType().getIntOrFloatBitWidth();
@@ -197,14 +232,14 @@ LogicalResult Exporter::collectParameters() {
     }
     totalBytes += parameter.bytes;
   }
-  return success();
+  return {std::move(sized), totalBytes};
 }
 
-llvm::Error
-Exporter::writeData(const ExportedParameter &parameter,
-                    llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) {
-  if (options.dataSource && options.dataSource->provides(parameter.name))
-    return options.dataSource->write(parameter.name, sink);
+llvm::Error Exporter::writeData(
+    ParameterDataSource *source, const ExportedParameter &parameter,
+    llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const {
+  if (source && source->provides(parameter.name))
+    return source->write(parameter.name, sink);
   std::optional<ElementsAttr> value =
       const_cast<ParameterOp &>(parameter.op).getValue();
   if (!value)
@@ -286,6 +321,7 @@ LogicalResult Exporter::build() {
     if (func != mainGraph)
       if (failed(exportGraph(func, *model.add_functions())))
         return failure();
+  serialized = serialize(model);
   return success();
 }
 
@@ -575,7 +611,8 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
 
 /// Writes the model with the parameters' data inline, streaming the data.
 static llvm::Error
-writeModel(irpb::ModelProto &model, std::vector<ExportedParameter> &parameters,
+writeModel(const SerializedModel &model,
+           std::vector<ExportedParameter> &parameters,
            llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> out,
            llvm::function_ref<
                llvm::Error(const ExportedParameter &,
@@ -584,9 +621,7 @@ writeModel(irpb::ModelProto &model, std::vector<ExportedParameter> &parameters,
            bool inlineData) {
   // The graph is written as its fields without parameters, then one
   // parameter field each; protobuf accepts fields in any order.
-  irpb::GraphProto graph = std::move(*model.mutable_graph());
-  model.clear_graph();
-  std::string graphHead = graph.SerializeAsString();
+  const std::string &graphHead = model.graphFields;
   std::vector<std::string> headers;
   uint64_t graphSize = graphHead.size();
   for (const ExportedParameter &parameter : parameters) {
@@ -597,7 +632,7 @@ writeModel(irpb::ModelProto &model, std::vector<ExportedParameter> &parameters,
     graphSize += wire::lengthDelimitedSize(3, tensorSize);
     headers.push_back(std::move(header));
   }
-  std::string head = model.SerializeAsString();
+  std::string head = model.modelFields;
   wire::appendLengthPrefix(head, 7, graphSize);
   head += graphHead;
 
@@ -637,20 +672,21 @@ writeModel(irpb::ModelProto &model, std::vector<ExportedParameter> &parameters,
           llvm::formatv("parameter '{0}' got {1} bytes, expected {2}",
                         parameter.name, written, parameter.bytes));
   }
-  *model.mutable_graph() = std::move(graph);
   return llvm::Error::success();
 }
 
 LogicalResult Exporter::write(llvm::raw_ostream &os) {
+  ParameterDataSource *source = options.dataSource;
+  auto [sized, totalBytes] = sizeParameters(source);
   llvm::Error error = writeModel(
-      model, parameters,
+      serialized, sized,
       [&](ArrayRef<uint8_t> bytes) {
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
         return llvm::Error::success();
       },
       [&](const ExportedParameter &parameter,
           llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) {
-        return writeData(parameter, sink);
+        return writeData(source, parameter, sink);
       },
       /*inlineData=*/true);
   if (error) {
@@ -660,12 +696,13 @@ LogicalResult Exporter::write(llvm::raw_ostream &os) {
   return success();
 }
 
-FailureOr<MindIRExportResult> Exporter::writeFiles(StringRef path) {
+llvm::Expected<MindIRExportResult>
+Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
+  auto [parameters, totalBytes] = sizeParameters(source);
   MindIRExportResult result;
   result.parameterBytes = totalBytes;
-  auto fail = [&](llvm::Error error) -> FailureOr<MindIRExportResult> {
-    module.emitError() << llvm::toString(std::move(error));
-    return failure();
+  auto fail = [](llvm::Error error) -> llvm::Expected<MindIRExportResult> {
+    return std::move(error);
   };
 
   SmallString<256> stem(path);
@@ -686,6 +723,8 @@ FailureOr<MindIRExportResult> Exporter::writeFiles(StringRef path) {
     if (!opened)
       return fail(opened.takeError());
     dataFile = std::move(*opened);
+    if (options.digest)
+      dataFile->computeDigest();
     uint8_t header[64] = {1};
     if (llvm::Error error = dataFile->write(header))
       return fail(std::move(error));
@@ -700,9 +739,10 @@ FailureOr<MindIRExportResult> Exporter::writeFiles(StringRef path) {
       data->set_location(location);
       data->set_offset(dataFile->size());
       data->set_length(parameter.bytes);
-      if (llvm::Error error = writeData(parameter, [&](ArrayRef<uint8_t> b) {
-            return dataFile->write(b);
-          }))
+      if (llvm::Error error =
+              writeData(source, parameter, [&](ArrayRef<uint8_t> b) {
+                return dataFile->write(b);
+              }))
         return fail(std::move(error));
       uint64_t pad = (64 - parameter.bytes % 64) % 64;
       if (llvm::Error error = dataFile->write(ArrayRef<uint8_t>(padding, pad)))
@@ -716,12 +756,14 @@ FailureOr<MindIRExportResult> Exporter::writeFiles(StringRef path) {
       AtomicOutputFile::create(graphPath);
   if (!graphFile)
     return fail(graphFile.takeError());
+  if (options.digest)
+    (*graphFile)->computeDigest();
   if (llvm::Error error = writeModel(
-          model, parameters,
+          serialized, parameters,
           [&](ArrayRef<uint8_t> bytes) { return (*graphFile)->write(bytes); },
           [&](const ExportedParameter &parameter,
               llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) {
-            return writeData(parameter, sink);
+            return writeData(source, parameter, sink);
           },
           /*inlineData=*/!external))
     return fail(std::move(error));
@@ -730,11 +772,17 @@ FailureOr<MindIRExportResult> Exporter::writeFiles(StringRef path) {
   if (dataFile) {
     if (llvm::Error error = dataFile->commit(options.sync))
       return fail(std::move(error));
-    result.files.push_back(dataFile->path().str());
   }
   if (llvm::Error error = (*graphFile)->commit(options.sync))
     return fail(std::move(error));
-  result.files.insert(result.files.begin(), graphPath);
+  result.files.push_back(graphPath);
+  result.sizes.push_back((*graphFile)->size());
+  result.sha256.push_back((*graphFile)->digest().str());
+  if (dataFile) {
+    result.files.push_back(dataFile->path().str());
+    result.sizes.push_back(dataFile->size());
+    result.sha256.push_back(dataFile->digest().str());
+  }
   return result;
 }
 
@@ -750,11 +798,40 @@ LogicalResult mindshard::exportMindIR(ModuleOp module, llvm::raw_ostream &os,
   return exporter.write(os);
 }
 
+struct MindIRWriter::Impl {
+  Impl(ModuleOp module, const MindIRExportOptions &options)
+      : exporter(module, options) {}
+  Exporter exporter;
+};
+
+MindIRWriter::MindIRWriter() = default;
+MindIRWriter::~MindIRWriter() = default;
+
+FailureOr<std::unique_ptr<MindIRWriter>>
+MindIRWriter::create(ModuleOp module, const MindIRExportOptions &options) {
+  std::unique_ptr<MindIRWriter> writer(new MindIRWriter());
+  writer->impl = std::make_unique<Impl>(module, options);
+  if (failed(writer->impl->exporter.build()))
+    return failure();
+  return writer;
+}
+
+llvm::Expected<MindIRExportResult>
+MindIRWriter::write(StringRef path, ParameterDataSource *data) const {
+  return impl->exporter.writeFiles(path, data);
+}
+
 FailureOr<MindIRExportResult>
 mindshard::exportMindIR(ModuleOp module, StringRef path,
                         const MindIRExportOptions &options) {
   Exporter exporter(module, options);
   if (failed(exporter.build()))
     return failure();
-  return exporter.writeFiles(path);
+  llvm::Expected<MindIRExportResult> result =
+      exporter.writeFiles(path, options.dataSource);
+  if (!result) {
+    module.emitError() << llvm::toString(result.takeError());
+    return failure();
+  }
+  return std::move(*result);
 }

@@ -35,15 +35,37 @@ class AttachSlicesPass
 public:
   using Base::Base;
   void runOnOperation() override;
+};
+
+/// Plans the parameters of one module.
+class Attacher {
+public:
+  Attacher(ModuleOp module, TrainingCheckpoints &files,
+           const AttachSlicesConfig &config, int64_t ranksPerStage,
+           int64_t devices)
+      : context(module.getContext()), files(files), config(config),
+        ranksPerStage(ranksPerStage), devices(devices), planner(devices) {}
+
+  LogicalResult attach(ParameterOp parameter);
+
+  int64_t planned = 0;
+  int64_t pieces = 0;
 
 private:
-  LogicalResult attach(ParameterOp parameter, TrainingCheckpoints &files,
-                       ReshardPlanner &planner, int64_t ranksPerStage,
-                       int64_t devices);
   /// Where a parameter that the strategy does not name is held: whole, on
   /// the first rank whose checkpoint has it.
-  FailureOr<TrainingPlacement>
-  findWhole(ParameterOp parameter, TrainingCheckpoints &files, unsigned rank);
+  FailureOr<TrainingPlacement> findWhole(ParameterOp parameter, unsigned rank);
+  bool isChecked(int64_t rank) const {
+    return config.embedData || config.checkRanks.empty() ||
+           llvm::is_contained(config.checkRanks, rank);
+  }
+
+  MLIRContext *context;
+  TrainingCheckpoints &files;
+  const AttachSlicesConfig &config;
+  int64_t ranksPerStage;
+  int64_t devices;
+  ReshardPlanner planner;
 };
 
 } // namespace
@@ -56,9 +78,8 @@ static TensorLayout wholeLayout(unsigned rank, int64_t devices) {
   return layout;
 }
 
-FailureOr<TrainingPlacement>
-AttachSlicesPass::findWhole(ParameterOp parameter, TrainingCheckpoints &files,
-                            unsigned rank) {
+FailureOr<TrainingPlacement> Attacher::findWhole(ParameterOp parameter,
+                                                 unsigned rank) {
   for (int64_t source = 0; source < files.size(); ++source) {
     llvm::Expected<const Checkpoint *> checkpoint = files.get(source);
     if (!checkpoint) {
@@ -73,10 +94,7 @@ AttachSlicesPass::findWhole(ParameterOp parameter, TrainingCheckpoints &files,
   return failure();
 }
 
-LogicalResult AttachSlicesPass::attach(ParameterOp parameter,
-                                       TrainingCheckpoints &files,
-                                       ReshardPlanner &planner,
-                                       int64_t ranksPerStage, int64_t devices) {
+LogicalResult Attacher::attach(ParameterOp parameter) {
   StringRef name = parameter.getSymName();
   auto globalType =
       parameter->getAttrOfType<TypeAttr>(MindIRDialect::kGlobalTypeAttr);
@@ -104,8 +122,7 @@ LogicalResult AttachSlicesPass::attach(ParameterOp parameter,
       return failure();
     }
   } else {
-    FailureOr<TrainingPlacement> whole =
-        findWhole(parameter, files, type.getRank());
+    FailureOr<TrainingPlacement> whole = findWhole(parameter, type.getRank());
     if (failed(whole))
       return failure();
     training = *whole;
@@ -122,9 +139,13 @@ LogicalResult AttachSlicesPass::attach(ParameterOp parameter,
     return failure();
   }
 
-  // Check the checkpoints the pieces read.
+  // Check the checkpoints the pieces of the checked ranks read.
   std::vector<const Checkpoint *> checkpoints(files.size(), nullptr);
+  std::vector<SlicePlan> checked;
   for (const SlicePlan &plan : *plans)
+    if (isChecked(plan.rank))
+      checked.push_back(plan);
+  for (const SlicePlan &plan : checked)
     for (const Piece &piece : plan.pieces) {
       if (checkpoints[piece.sourceRank])
         continue;
@@ -139,7 +160,7 @@ LogicalResult AttachSlicesPass::attach(ParameterOp parameter,
       checkpoints[piece.sourceRank] = *checkpoint;
     }
   llvm::Expected<DType> dtype =
-      checkSources(name, *plans, checkpoints, files.allPaths());
+      checkSources(name, checked, checkpoints, files.allPaths());
   if (!dtype) {
     parameter.emitError() << llvm::toString(dtype.takeError());
     return failure();
@@ -154,16 +175,15 @@ LogicalResult AttachSlicesPass::attach(ParameterOp parameter,
     return failure();
   }
 
-  MLIRContext *context = &getContext();
   SmallVector<Attribute> slices;
   for (const SlicePlan &plan : *plans) {
     slices.push_back(getSliceAttr(context, plan));
-    numPieces += plan.pieces.size();
+    pieces += plan.pieces.size();
   }
   parameter->setAttr(MindIRDialect::kSlicesAttr,
                      ArrayAttr::get(context, slices));
-  ++numPlanned;
-  if (!embedData)
+  ++planned;
+  if (!config.embedData)
     return success();
 
   // The slices' data, in the network's dtype.
@@ -200,6 +220,46 @@ LogicalResult AttachSlicesPass::attach(ParameterOp parameter,
   return success();
 }
 
+LogicalResult mindshard::attachSlices(ModuleOp module,
+                                      TrainingCheckpoints &files,
+                                      const AttachSlicesConfig &config,
+                                      AttachSlicesStatistics *statistics) {
+  auto devicesAttr =
+      module->getAttrOfType<IntegerAttr>(MindIRDialect::kDevicesAttr);
+  if (!devicesAttr)
+    return module.emitError() << "the module is not laid out for devices; run "
+                                 "mindshard-infer-predict-layout first";
+  int64_t devices = devicesAttr.getInt();
+  auto stagesAttr =
+      module->getAttrOfType<IntegerAttr>(MindIRDialect::kTrainStagesAttr);
+  int64_t stages = stagesAttr ? stagesAttr.getInt() : 1;
+  int64_t ranks = files.size();
+  if (ranks == 0 || ranks % stages != 0)
+    return module.emitError()
+           << ranks << " training checkpoints do not divide into " << stages
+           << " pipeline stage(s)";
+
+  Attacher attacher(module, files, config, ranks / stages, devices);
+  bool failed = false;
+  for (ParameterOp parameter : module.getOps<ParameterOp>())
+    if (mlir::failed(attacher.attach(parameter)))
+      failed = true;
+  if (failed)
+    return failure();
+
+  MLIRContext *context = module.getContext();
+  SmallVector<Attribute> paths;
+  for (const std::string &path : files.allPaths())
+    paths.push_back(StringAttr::get(context, path));
+  module->setAttr(MindIRDialect::kTrainCheckpointsAttr,
+                  ArrayAttr::get(context, paths));
+  if (statistics) {
+    statistics->planned = attacher.planned;
+    statistics->pieces = attacher.pieces;
+  }
+  return success();
+}
+
 void AttachSlicesPass::runOnOperation() {
   ModuleOp module = getOperation();
   if (checkpoints.empty()) {
@@ -207,38 +267,13 @@ void AttachSlicesPass::runOnOperation() {
                           "with checkpoints=FILE0,FILE1,...";
     return signalPassFailure();
   }
-  auto devicesAttr =
-      module->getAttrOfType<IntegerAttr>(MindIRDialect::kDevicesAttr);
-  if (!devicesAttr) {
-    module.emitError() << "the module is not laid out for devices; run "
-                          "mindshard-infer-predict-layout first";
-    return signalPassFailure();
-  }
-  int64_t devices = devicesAttr.getInt();
-  auto stagesAttr =
-      module->getAttrOfType<IntegerAttr>(MindIRDialect::kTrainStagesAttr);
-  int64_t stages = stagesAttr ? stagesAttr.getInt() : 1;
-  int64_t ranks = checkpoints.size();
-  if (ranks % stages != 0) {
-    module.emitError() << ranks << " training checkpoints do not divide into "
-                       << stages << " pipeline stages";
-    return signalPassFailure();
-  }
-
   TrainingCheckpoints files(
       std::vector<std::string>(checkpoints.begin(), checkpoints.end()), {});
-  ReshardPlanner planner(devices);
-  bool failed = false;
-  for (ParameterOp parameter : module.getOps<ParameterOp>())
-    if (mlir::failed(
-            attach(parameter, files, planner, ranks / stages, devices)))
-      failed = true;
-  if (failed)
+  AttachSlicesConfig config;
+  config.embedData = embedData;
+  AttachSlicesStatistics statistics;
+  if (failed(attachSlices(module, files, config, &statistics)))
     return signalPassFailure();
-
-  SmallVector<Attribute> paths;
-  for (const std::string &path : checkpoints)
-    paths.push_back(StringAttr::get(&getContext(), path));
-  module->setAttr(MindIRDialect::kTrainCheckpointsAttr,
-                  ArrayAttr::get(&getContext(), paths));
+  numPlanned += statistics.planned;
+  numPieces += statistics.pieces;
 }

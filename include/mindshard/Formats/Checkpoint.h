@@ -157,6 +157,10 @@ public:
 
   llvm::Error commit();
   uint64_t bytesWritten() const { return output->size(); }
+  /// Computes the file's SHA-256 as it is written; call before writing.
+  void computeDigest() { output->computeDigest(); }
+  /// The SHA-256 in hex once committed.
+  llvm::StringRef digest() const { return output->digest(); }
 
 private:
   CheckpointWriter() = default;

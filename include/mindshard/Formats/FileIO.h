@@ -16,6 +16,8 @@
 #ifndef MINDSHARD_FORMATS_FILEIO_H
 #define MINDSHARD_FORMATS_FILEIO_H
 
+#include "mindshard/Formats/Digest.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
@@ -93,6 +95,11 @@ public:
   llvm::Error commit(bool syncData = true);
   /// Removes the temporary file.
   void discard();
+  /// Computes the SHA-256 of the bytes written with write() (not writeAt());
+  /// call before the first write.
+  void computeDigest();
+  /// The SHA-256 in hex, once committed; empty without computeDigest().
+  llvm::StringRef digest() const { return digestHex; }
 
   llvm::StringRef path() const { return finalPath; }
   llvm::StringRef temporaryPath() const { return tempPath; }
@@ -103,6 +110,8 @@ private:
   std::string tempPath;
   int fd = -1;
   uint64_t written = 0;
+  std::unique_ptr<Sha256> hasher;
+  std::string digestHex;
 };
 
 /// Syncs a folder so that renames into it survive a crash.

@@ -91,12 +91,17 @@ struct MindIRExportOptions {
   ParameterDataSource *dataSource = nullptr;
   /// Sync the files before renaming them into place.
   bool sync = true;
+  /// Compute each file's SHA-256 as it is written.
+  bool digest = false;
 };
 
 /// What an export wrote.
 struct MindIRExportResult {
-  /// The graph file, and the data file when the weights went outside.
+  /// The graph file, and the data file when the weights went outside; their
+  /// sizes, and their SHA-256 in hex when asked for.
   std::vector<std::string> files;
+  std::vector<uint64_t> sizes;
+  std::vector<std::string> sha256;
   uint64_t parameterBytes = 0;
   bool externalData = false;
 };
@@ -107,6 +112,27 @@ struct MindIRExportResult {
 mlir::FailureOr<MindIRExportResult>
 exportMindIR(mlir::ModuleOp module, llvm::StringRef path,
              const MindIRExportOptions &options = {});
+
+/// A module whose graphs are serialized once and written any number of
+/// times, each time with other parameter data: one file per device of a
+/// device program.
+class MindIRWriter {
+public:
+  static mlir::FailureOr<std::unique_ptr<MindIRWriter>>
+  create(mlir::ModuleOp module, const MindIRExportOptions &options = {});
+  ~MindIRWriter();
+
+  /// Writes the file(s) at `path` as exportMindIR() does, parameter data
+  /// from `data` (null: from the IR). Several threads may write at once,
+  /// each with its own data source.
+  llvm::Expected<MindIRExportResult> write(llvm::StringRef path,
+                                           ParameterDataSource *data) const;
+
+private:
+  MindIRWriter();
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
 
 /// Serializes the module as a MindIR file into `os`, weights inline.
 mlir::LogicalResult exportMindIR(mlir::ModuleOp module, llvm::raw_ostream &os,

@@ -19,6 +19,28 @@
 
 namespace mindshard {
 
+class TrainingCheckpoints;
+
+struct AttachSlicesConfig {
+  /// The device ranks whose sources are checked; empty for all. Every
+  /// rank's plan is recorded. With `embedData` every rank is checked.
+  std::vector<int64_t> checkRanks;
+  bool embedData = false;
+};
+
+struct AttachSlicesStatistics {
+  int64_t planned = 0;
+  int64_t pieces = 0;
+};
+
+/// What mindshard-attach-slices does, reading the checkpoints through
+/// `files`: plans every device's slice of every parameter, checks the
+/// checkpoints the checked ranks read, and records the plans.
+mlir::LogicalResult attachSlices(mlir::ModuleOp module,
+                                 TrainingCheckpoints &files,
+                                 const AttachSlicesConfig &config,
+                                 AttachSlicesStatistics *statistics = nullptr);
+
 /// The plan a #mindir.slice records, and back.
 SlicePlan getSlicePlan(mindir::SliceAttr slice);
 mindir::SliceAttr getSliceAttr(mlir::MLIRContext *context,

@@ -1,0 +1,104 @@
+//===- Export.h - the whole export job --------------------------*- C++ -*-===//
+//
+// Part of mindshard. From the single-device network, the training strategy
+// and the training checkpoints, writes one MindIR file (or checkpoint) per
+// device, with the predict strategy, the communication groups and a
+// manifest of checksums: the pipeline of mindshard-export, usable as a
+// library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MINDSHARD_EXPORT_EXPORT_H
+#define MINDSHARD_EXPORT_EXPORT_H
+
+#include "mindshard/Formats/Crypto.h"
+#include "mindshard/Formats/DType.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mindshard {
+
+/// This process's share of a job run as several processes.
+struct ProcessGroup {
+  int64_t index = 0;
+  int64_t count = 1;
+  /// What set it: "Open MPI", "MPICH", "Slurm", "torchrun".
+  std::string launcher;
+};
+
+/// The process group the launcher's environment describes (Open MPI,
+/// MPICH/Intel MPI, Slurm, torchrun), if any.
+llvm::Expected<std::optional<ProcessGroup>> processGroupFromEnvironment();
+
+enum class EmitKind { MindIR, Checkpoint };
+
+struct ExportOptions {
+  /// The single-device network: MindIR, or the dialect's text (.mlir).
+  std::string network;
+  /// The training strategy file, or one per pipeline stage.
+  std::vector<std::string> trainStrategies;
+  /// The training checkpoints: a path with `{rank}` standing for the rank,
+  /// or a folder of rank_N folders (the newest .ckpt or .safetensors in
+  /// each is taken).
+  std::string checkpointPattern;
+  std::string checkpointDir;
+  /// The number of devices to serve on.
+  int64_t devices = 0;
+  /// Op strategies to prefer over the training strategy's.
+  std::string predictStrategy;
+  /// The device ranks to write; empty for all of this process's share.
+  std::vector<int64_t> ranks;
+  /// Run as one of several processes: this one writes ranks r with
+  /// r % count == index.
+  ProcessGroup process;
+  /// Devices written at once.
+  unsigned jobs = 1;
+  bool progress = false;
+  /// Re-read what was written and check it against the manifest.
+  bool verify = false;
+  EmitKind emit = EmitKind::MindIR;
+  /// Convert floating-point weights to this dtype.
+  std::optional<DType> castTo;
+  /// The MindSpore version the MindIR files are for (see
+  /// MindIRExportOptions::targetVersion).
+  std::string targetVersion;
+  /// Per-device weights past this size go to external data files.
+  uint64_t externalDataThreshold = 1ull << 30;
+  std::string outputDir;
+  bool sync = true;
+  /// Verify the CRC trailers of training checkpoints that have one.
+  bool verifyCrc = true;
+  std::optional<DecryptKey> key;
+};
+
+/// What an export wrote.
+struct ExportSummary {
+  int64_t devices = 0;
+  int64_t trainRanks = 0;
+  std::vector<int64_t> ranksWritten;
+  std::vector<std::string> files;
+  uint64_t bytesWritten = 0;
+  uint64_t bytesRead = 0;
+  double seconds = 0;
+};
+
+/// Runs the export. Progress and the summary go to `log`; errors name the
+/// file, parameter and rank at fault. On failure no output of this run is
+/// left in the output folder.
+llvm::Expected<ExportSummary> runExport(mlir::MLIRContext &context,
+                                        const ExportOptions &options,
+                                        llvm::raw_ostream &log);
+
+/// Re-reads an export's files and checks them against its manifest(s):
+/// file sizes and SHA-256, and every tensor's CRC-32C.
+llvm::Error verifyExport(llvm::StringRef outputDir, llvm::raw_ostream &log);
+
+} // namespace mindshard
+
+#endif // MINDSHARD_EXPORT_EXPORT_H

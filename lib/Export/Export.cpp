@@ -1,0 +1,794 @@
+//===- Export.cpp - the whole export job ----------------------------------===//
+//
+// Part of mindshard. The steps, in order:
+//
+//  1. import the network and run the sharding passes (training layouts,
+//     predict layouts, partition), writing predict_strategy.ckpt and
+//     group_config.pb;
+//  2. find the training checkpoints and plan every device's slices, checking
+//     the plan against the checkpoints before anything else is written;
+//  3. write each device's file, its parameter bytes streamed from the mapped
+//     checkpoints, several devices at once;
+//  4. write the manifest last, and optionally re-read and verify.
+//
+// Any failure removes what this run wrote.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mindshard/Export/Export.h"
+
+#include "Manifest.h"
+#include "MindIR/MindIR.h"
+#include "mindshard/Export/Progress.h"
+#include "mindshard/Formats/Checkpoint.h"
+#include "mindshard/Formats/Digest.h"
+#include "mindshard/Formats/Strategy.h"
+#include "mindshard/Reshard/Copy.h"
+#include "mindshard/Target/MindIR.h"
+#include "mindshard/Transforms/Passes.h"
+#include "mindshard/Transforms/Slices.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+using namespace mlir;
+using namespace mindshard;
+using namespace mindshard::mindir;
+
+static llvm::Error exportError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+//===----------------------------------------------------------------------===//
+// The process group
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<std::optional<ProcessGroup>>
+mindshard::processGroupFromEnvironment() {
+  struct Launcher {
+    const char *name;
+    const char *rank;
+    const char *size;
+  };
+  static const Launcher launchers[] = {
+      {"Open MPI", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+      {"MPICH", "PMI_RANK", "PMI_SIZE"},
+      {"Slurm", "SLURM_PROCID", "SLURM_NTASKS"},
+      {"torchrun", "RANK", "WORLD_SIZE"},
+  };
+  for (const Launcher &launcher : launchers) {
+    std::optional<std::string> rank = llvm::sys::Process::GetEnv(launcher.rank);
+    std::optional<std::string> size = llvm::sys::Process::GetEnv(launcher.size);
+    if (!rank || !size)
+      continue;
+    ProcessGroup group;
+    group.launcher = launcher.name;
+    if (llvm::StringRef(*rank).getAsInteger(10, group.index) ||
+        llvm::StringRef(*size).getAsInteger(10, group.count) ||
+        group.count < 1 || group.index < 0 || group.index >= group.count)
+      return exportError(llvm::formatv("{0} sets {1}={2} and {3}={4}, which "
+                                       "are not a rank and a world size",
+                                       launcher.name, launcher.rank, *rank,
+                                       launcher.size, *size));
+    return group;
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Finding the checkpoints
+//===----------------------------------------------------------------------===//
+
+/// The training checkpoints by rank, `ranks` of them.
+static llvm::Expected<std::vector<std::string>>
+findCheckpoints(const ExportOptions &options, int64_t ranks) {
+  std::vector<std::string> paths(ranks);
+  if (!options.checkpointPattern.empty()) {
+    llvm::StringRef pattern = options.checkpointPattern;
+    if (!pattern.contains("{rank}"))
+      return exportError("the checkpoint pattern '" + pattern +
+                         "' has no {rank}");
+    for (int64_t rank = 0; rank < ranks; ++rank) {
+      std::string path = pattern.str();
+      for (size_t at; (at = path.find("{rank}")) != std::string::npos;)
+        path.replace(at, 6, std::to_string(rank));
+      paths[rank] = path;
+    }
+    return paths;
+  }
+  // A folder of rank_N folders: the newest checkpoint in each.
+  llvm::StringRef dir = options.checkpointDir;
+  if (!llvm::sys::fs::is_directory(dir))
+    return exportError(dir + ": not a folder");
+  for (int64_t rank = 0; rank < ranks; ++rank) {
+    llvm::SmallString<256> folder(dir);
+    llvm::sys::path::append(folder, "rank_" + llvm::Twine(rank));
+    std::error_code ec;
+    llvm::sys::TimePoint<> newest;
+    for (llvm::sys::fs::directory_iterator it(folder, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      llvm::StringRef name = llvm::sys::path::filename(it->path());
+      if (!name.ends_with(".ckpt") && !name.ends_with(".safetensors"))
+        continue;
+      llvm::sys::fs::file_status status;
+      if (llvm::sys::fs::status(it->path(), status))
+        continue;
+      auto time = status.getLastModificationTime();
+      if (paths[rank].empty() || time > newest ||
+          (time == newest && it->path() > paths[rank])) {
+        paths[rank] = it->path();
+        newest = time;
+      }
+    }
+    // A rank without a checkpoint is an error only if a slice needs it.
+    if (paths[rank].empty())
+      paths[rank] = (folder + "/<no checkpoint>").str();
+  }
+  return paths;
+}
+
+//===----------------------------------------------------------------------===//
+// The passes
+//===----------------------------------------------------------------------===//
+
+/// Collects diagnostics: errors into one message, warnings to the log.
+class DiagnosticCollector {
+public:
+  DiagnosticCollector(MLIRContext &context, llvm::raw_ostream &log)
+      : handler(&context, [this, &log](Diagnostic &diagnostic) {
+          std::string text;
+          llvm::raw_string_ostream os(text);
+          if (!isa<UnknownLoc>(diagnostic.getLocation()))
+            os << diagnostic.getLocation() << ": ";
+          os << diagnostic;
+          for (const Diagnostic &note : diagnostic.getNotes())
+            if (!isa<UnknownLoc>(note.getLocation()) || !note.str().empty())
+              os << "\n  note: " << note;
+          if (diagnostic.getSeverity() == DiagnosticSeverity::Error) {
+            if (!errors.empty())
+              errors += "\n";
+            errors += text;
+          } else if (diagnostic.getSeverity() == DiagnosticSeverity::Warning) {
+            log << "warning: " << text << "\n";
+          }
+          return success();
+        }) {}
+
+  llvm::Error take(const llvm::Twine &fallback) {
+    std::string message = errors.empty() ? fallback.str() : errors;
+    errors.clear();
+    return exportError(message);
+  }
+
+private:
+  std::string errors;
+  ScopedDiagnosticHandler handler;
+};
+
+static OwningOpRef<ModuleOp> loadNetwork(const ExportOptions &options,
+                                         MLIRContext &context) {
+  if (llvm::StringRef(options.network).ends_with(".mlir"))
+    return parseSourceFile<ModuleOp>(options.network, &context);
+  MindIRImportOptions import;
+  import.importWeights = false;
+  import.key = options.key;
+  return importMindIR(options.network, &context, import);
+}
+
+//===----------------------------------------------------------------------===//
+// Device files
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The module one device program is exported from: the program renamed to
+/// the network's graph name and made the main graph, the other programs
+/// removed, parameters in the dtype they are written in.
+OwningOpRef<ModuleOp> deviceModule(ModuleOp partitioned,
+                                   FlatSymbolRefAttr program,
+                                   std::optional<DType> castTo) {
+  OwningOpRef<ModuleOp> module(partitioned.clone());
+  auto programs =
+      partitioned->getAttrOfType<ArrayAttr>(MindIRDialect::kDeviceProgramsAttr);
+  llvm::StringSet<> others;
+  for (Attribute other : programs)
+    if (other != program)
+      others.insert(cast<FlatSymbolRefAttr>(other).getValue());
+  for (func::FuncOp func :
+       llvm::make_early_inc_range(module->getOps<func::FuncOp>()))
+    if (others.contains(func.getSymName()))
+      func.erase();
+  auto main = module->lookupSymbol<func::FuncOp>(program);
+  // The partitioner removed the single-device graph, so its name is free.
+  if (auto name =
+          main->getAttrOfType<StringAttr>(MindIRDialect::kGraphNameAttr)) {
+    if (failed(SymbolTable::replaceAllSymbolUses(main, name, *module)))
+      return nullptr;
+    main.setSymName(name.getValue());
+  }
+  (*module)->removeAttr(MindIRDialect::kDeviceProgramsAttr);
+  (*module)->setAttr(MindIRDialect::kMainGraphAttr,
+                     FlatSymbolRefAttr::get(main.getSymNameAttr()));
+
+  if (castTo) {
+    Type element = getElementType(module->getContext(), *castTo);
+    llvm::StringSet<> castNames;
+    for (ParameterOp parameter : module->getOps<ParameterOp>()) {
+      auto type = dyn_cast<RankedTensorType>(parameter.getType());
+      if (!type || !isa<FloatType>(type.getElementType()))
+        continue;
+      parameter.setType(type.clone(element));
+      castNames.insert(parameter.getSymName());
+    }
+    module->walk([&](GetParameterOp read) {
+      if (castNames.contains(read.getName()))
+        read.getResult().setType(
+            cast<RankedTensorType>(read.getType()).clone(element));
+    });
+  }
+  return module;
+}
+
+/// What the export needs of one parameter.
+struct ParameterInfo {
+  ParameterOp op;
+  std::string name;
+  /// The dtype in the checkpoints and the dtype written.
+  DType sourceDType = DType::Float32;
+  DType outputDType = DType::Float32;
+  llvm::SmallVector<int64_t, 4> globalShape;
+  std::optional<TensorLayout> layout;
+};
+
+/// One device's parameter data: its slices, copied from the checkpoints as
+/// the writer asks for them, each tensor's CRC-32C recorded.
+class DeviceData : public ParameterDataSource {
+public:
+  DeviceData(int64_t rank, const std::map<std::string, ParameterInfo> &infos,
+             TrainingCheckpoints &checkpoints, const CopyOptions &copy,
+             Progress &progress, DeviceRecord &record)
+      : rank(rank), infos(infos), checkpoints(checkpoints), copy(copy),
+        progress(progress), record(record) {}
+
+  bool provides(llvm::StringRef name) const override {
+    auto it = infos.find(name.str());
+    return it != infos.end() && getSlicePlan(it->second.op, rank).has_value();
+  }
+  uint64_t byteSize(llvm::StringRef name) const override {
+    const ParameterInfo &info = infos.at(name.str());
+    std::optional<SlicePlan> plan = getSlicePlan(info.op, rank);
+    return mindshard::byteSize(info.outputDType, product(plan->shape));
+  }
+  llvm::Error
+  write(llvm::StringRef name,
+        llvm::function_ref<llvm::Error(llvm::ArrayRef<uint8_t>)> sink) override;
+
+private:
+  int64_t rank;
+  const std::map<std::string, ParameterInfo> &infos;
+  TrainingCheckpoints &checkpoints;
+  const CopyOptions &copy;
+  Progress &progress;
+  DeviceRecord &record;
+};
+
+} // namespace
+
+llvm::Error DeviceData::write(
+    llvm::StringRef name,
+    llvm::function_ref<llvm::Error(llvm::ArrayRef<uint8_t>)> sink) {
+  const ParameterInfo &info = infos.at(name.str());
+  std::optional<SlicePlan> plan = getSlicePlan(info.op, rank);
+  TensorRecord tensor;
+  tensor.name = name.str();
+  tensor.dtype = info.outputDType;
+  tensor.shape = plan->shape;
+  tensor.globalShape = info.globalShape;
+  if (info.layout) {
+    tensor.layout = info.layout->str();
+    if (llvm::Expected<SmallVector<mindshard::Region, 1>> regions =
+            info.layout->regions(info.globalShape, rank))
+      for (const mindshard::Region &region : *regions)
+        tensor.offsets.push_back(region.box.offsets);
+    else
+      llvm::consumeError(regions.takeError());
+  }
+  uint32_t crc = 0;
+  CopyOptions options = copy;
+  options.castTo = info.outputDType;
+  if (llvm::Error error =
+          copySlice(checkpoints, name, info.sourceDType, *plan, options,
+                    [&](llvm::ArrayRef<uint8_t> bytes) {
+                      crc = crc32c(crc, bytes);
+                      tensor.bytes += bytes.size();
+                      progress.add(bytes.size());
+                      return sink(bytes);
+                    }))
+    return error;
+  tensor.crc32c = crc;
+  record.tensors.push_back(std::move(tensor));
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// The job
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class ExportJob {
+public:
+  ExportJob(MLIRContext &context, const ExportOptions &options,
+            llvm::raw_ostream &log)
+      : context(context), options(options), log(log),
+        diagnostics(context, log) {}
+
+  llvm::Expected<ExportSummary> run();
+
+private:
+  llvm::Error partition();
+  llvm::Error plan();
+  llvm::Error writeDevices();
+  llvm::Error writeDevice(int64_t rank, DeviceRecord &record);
+  llvm::Error writeManifests();
+  /// The path of an output file, and its name relative to the output
+  /// folder.
+  std::string outputPath(const llvm::Twine &name) const {
+    llvm::SmallString<256> path(options.outputDir);
+    llvm::sys::path::append(path, name);
+    return path.str().str();
+  }
+  /// Removes what this run wrote.
+  void cleanUp();
+
+  MLIRContext &context;
+  const ExportOptions &options;
+  llvm::raw_ostream &log;
+  DiagnosticCollector diagnostics;
+
+  std::string networkName;
+  OwningOpRef<ModuleOp> module;
+  int64_t devices = 0;
+  int64_t trainRanks = 0;
+  std::vector<int64_t> ranks;
+  std::unique_ptr<TrainingCheckpoints> checkpoints;
+  std::map<std::string, ParameterInfo> parameters;
+  /// The exportable module of each device program.
+  std::map<std::string, OwningOpRef<ModuleOp>> programModules;
+  std::map<std::string, std::unique_ptr<MindIRWriter>> writers;
+  std::unique_ptr<Progress> progress;
+
+  std::vector<DeviceRecord> records;
+  std::vector<FileRecord> sharedFiles;
+  /// Every file this run created, for clean-up.
+  std::vector<std::string> created;
+  std::mutex createdMutex;
+  bool createdOutputDir = false;
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
+};
+
+} // namespace
+
+llvm::Error ExportJob::partition() {
+  module = loadNetwork(options, context);
+  if (!module)
+    return diagnostics.take("cannot load the network " + options.network);
+  networkName = llvm::sys::path::stem(options.network).str();
+  if (llvm::StringRef(networkName).ends_with("_graph") &&
+      llvm::StringRef(options.network).ends_with(".mindir"))
+    networkName.resize(networkName.size() - 6);
+
+  std::string strategyPath = outputPath("predict_strategy.ckpt");
+  std::string groupPath = outputPath("group_config.pb");
+  PassManager pm(&context);
+  ImportTrainingStrategyOptions import;
+  import.strategyFiles.assign(options.trainStrategies.begin(),
+                              options.trainStrategies.end());
+  pm.addPass(createImportTrainingStrategy(import));
+  InferPredictLayoutOptions infer;
+  infer.devices = options.devices;
+  infer.predictStrategyFile = options.predictStrategy;
+  infer.trainStrategyFiles = import.strategyFiles;
+  infer.strategyOutput = strategyPath;
+  pm.addPass(createInferPredictLayout(infer));
+  PartitionOptions partition;
+  partition.groupFile = groupPath;
+  pm.addPass(createPartition(partition));
+  {
+    std::lock_guard<std::mutex> lock(createdMutex);
+    created.push_back(strategyPath);
+    created.push_back(groupPath);
+  }
+  if (failed(pm.run(*module)))
+    return diagnostics.take("the sharding passes failed");
+  for (const std::string &path : {strategyPath, groupPath}) {
+    FileRecord file;
+    file.path = llvm::sys::path::filename(path).str();
+    if (llvm::Error error = describeFile(path, file))
+      return error;
+    sharedFiles.push_back(std::move(file));
+  }
+  devices = options.devices;
+  return llvm::Error::success();
+}
+
+llvm::Error ExportJob::plan() {
+  // The number of training ranks: the stages times the devices a stage's
+  // layouts span.
+  auto stagesAttr =
+      (*module)->getAttrOfType<IntegerAttr>(MindIRDialect::kTrainStagesAttr);
+  int64_t stages = stagesAttr ? stagesAttr.getInt() : 1;
+  int64_t perStage = 1;
+  for (ParameterOp parameter : module->getOps<ParameterOp>())
+    if (LayoutAttr layout = parameter.getTrainLayoutAttr())
+      perStage = std::max(perStage, layout.getTensorLayout().deviceCount());
+  trainRanks = stages * perStage;
+
+  llvm::Expected<std::vector<std::string>> paths =
+      findCheckpoints(options, trainRanks);
+  if (!paths)
+    return paths.takeError();
+  CheckpointReadOptions read;
+  read.verifyCrc = options.verifyCrc;
+  read.key = options.key;
+  checkpoints = std::make_unique<TrainingCheckpoints>(std::move(*paths), read);
+
+  AttachSlicesConfig config;
+  config.checkRanks = ranks;
+  if (failed(attachSlices(*module, *checkpoints, config)))
+    return diagnostics.take("planning the slices failed");
+
+  // Each parameter's dtypes, from the checkpoint of its first piece.
+  for (ParameterOp parameter : module->getOps<ParameterOp>()) {
+    std::optional<SlicePlan> plan = getSlicePlan(parameter, ranks.front());
+    if (!plan || plan->pieces.empty())
+      continue;
+    ParameterInfo &info = parameters[parameter.getSymName().str()];
+    info.op = parameter;
+    info.name = parameter.getSymName().str();
+    llvm::Expected<const Checkpoint *> checkpoint =
+        checkpoints->get(plan->pieces.front().sourceRank);
+    if (!checkpoint)
+      return checkpoint.takeError();
+    info.sourceDType = (*checkpoint)->find(info.name)->dtype;
+    auto type = cast<RankedTensorType>(parameter.getType());
+    info.outputDType =
+        getDType(type.getElementType()).value_or(info.sourceDType);
+    if (options.castTo && isFloat(info.outputDType))
+      info.outputDType = *options.castTo;
+    auto global =
+        parameter->getAttrOfType<TypeAttr>(MindIRDialect::kGlobalTypeAttr);
+    auto globalType = cast<RankedTensorType>(global ? global.getValue() : type);
+    info.globalShape.assign(globalType.getShape().begin(),
+                            globalType.getShape().end());
+    if (LayoutAttr layout = parameter.getPredictLayoutAttr())
+      info.layout = layout.getTensorLayout();
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
+  auto programs =
+      (*module)->getAttrOfType<ArrayAttr>(MindIRDialect::kDeviceProgramsAttr);
+  std::string program =
+      cast<FlatSymbolRefAttr>(programs[rank]).getValue().str();
+  record.rank = rank;
+  record.program = program;
+  CopyOptions copy;
+  DeviceData data(rank, parameters, *checkpoints, copy, *progress, record);
+
+  if (options.emit == EmitKind::MindIR) {
+    std::string path =
+        outputPath(networkName + "_rank_" + std::to_string(rank) + ".mindir");
+    {
+      std::lock_guard<std::mutex> lock(createdMutex);
+      created.push_back(path);
+      llvm::SmallString<256> stem(path);
+      llvm::sys::path::replace_extension(stem, "");
+      created.push_back((stem + "_graph.mindir").str());
+      created.push_back((stem + "_variables/data_0").str());
+      created.push_back((stem + "_variables").str());
+    }
+    llvm::Expected<MindIRExportResult> result =
+        writers.at(program)->write(path, &data);
+    if (!result)
+      return exportError(llvm::formatv("device {0}: {1}", rank,
+                                       llvm::toString(result.takeError())));
+    for (size_t i = 0; i < result->files.size(); ++i) {
+      FileRecord file;
+      llvm::StringRef written = result->files[i];
+      file.path = written.drop_front(options.outputDir.size()).ltrim('/').str();
+      file.bytes = result->sizes[i];
+      file.sha256 = result->sha256[i];
+      record.files.push_back(std::move(file));
+    }
+    return llvm::Error::success();
+  }
+
+  // Checkpoints, laid out as MindSpore's transform_checkpoints writes them.
+  std::string folder = outputPath("rank_" + std::to_string(rank));
+  std::string path = folder + "/checkpoint_" + std::to_string(rank) + ".ckpt";
+  {
+    std::lock_guard<std::mutex> lock(createdMutex);
+    created.push_back(path);
+    created.push_back(folder);
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(folder))
+    return exportError(folder + ": cannot create: " + ec.message());
+  CheckpointWriter::Options writerOptions;
+  writerOptions.sync = options.sync;
+  llvm::Expected<std::unique_ptr<CheckpointWriter>> writer =
+      CheckpointWriter::create(path, writerOptions);
+  if (!writer)
+    return writer.takeError();
+  (*writer)->computeDigest();
+  for (ParameterOp parameter : module->getOps<ParameterOp>()) {
+    llvm::StringRef name = parameter.getSymName();
+    if (!data.provides(name))
+      continue;
+    const ParameterInfo &info = parameters.at(name.str());
+    std::optional<SlicePlan> plan = getSlicePlan(parameter, rank);
+    if (llvm::Error error =
+            (*writer)->beginTensor(name, info.outputDType, plan->shape))
+      return error;
+    if (llvm::Error error = data.write(name, [&](llvm::ArrayRef<uint8_t> b) {
+          return (*writer)->append(b);
+        }))
+      return error;
+    if (llvm::Error error = (*writer)->endTensor())
+      return error;
+  }
+  if (llvm::Error error = (*writer)->commit())
+    return error;
+  FileRecord file;
+  file.path = llvm::StringRef(path)
+                  .drop_front(options.outputDir.size())
+                  .ltrim('/')
+                  .str();
+  file.bytes = (*writer)->bytesWritten();
+  file.sha256 = (*writer)->digest().str();
+  record.files.push_back(std::move(file));
+  return llvm::Error::success();
+}
+
+llvm::Error ExportJob::writeDevices() {
+  // One writer per distinct program: its graph is serialized once.
+  if (options.emit == EmitKind::MindIR) {
+    auto programs =
+        (*module)->getAttrOfType<ArrayAttr>(MindIRDialect::kDeviceProgramsAttr);
+    for (int64_t rank : ranks) {
+      auto program = cast<FlatSymbolRefAttr>(programs[rank]);
+      std::string name = program.getValue().str();
+      if (writers.count(name))
+        continue;
+      OwningOpRef<ModuleOp> device =
+          deviceModule(*module, program, options.castTo);
+      if (!device)
+        return diagnostics.take("cannot prepare device program " + name);
+      MindIRExportOptions exportOptions;
+      exportOptions.targetVersion = options.targetVersion;
+      exportOptions.externalDataThreshold = options.externalDataThreshold;
+      exportOptions.sync = options.sync;
+      exportOptions.digest = true;
+      FailureOr<std::unique_ptr<MindIRWriter>> writer =
+          MindIRWriter::create(*device, exportOptions);
+      if (failed(writer))
+        return diagnostics.take("cannot serialize device program " + name);
+      writers[name] = std::move(*writer);
+      programModules[name] = std::move(device);
+    }
+  }
+
+  uint64_t total = 0;
+  for (int64_t rank : ranks)
+    for (auto &[name, info] : parameters)
+      if (std::optional<SlicePlan> plan = getSlicePlan(info.op, rank))
+        total += byteSize(info.outputDType, product(plan->shape));
+  progress = std::make_unique<Progress>("exporting", total, options.progress);
+
+  // Devices in parallel, each written by one thread.
+  records.resize(ranks.size());
+  std::atomic<size_t> next{0};
+  std::mutex errorMutex;
+  llvm::Error firstError = llvm::Error::success();
+  bool failed = false;
+  auto worker = [&] {
+    while (true) {
+      size_t index = next++;
+      if (index >= ranks.size())
+        return;
+      {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (failed)
+          return;
+      }
+      llvm::Error error = writeDevice(ranks[index], records[index]);
+      if (error) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (!failed) {
+          failed = true;
+          llvm::consumeError(std::move(firstError));
+          firstError = std::move(error);
+        } else {
+          llvm::consumeError(std::move(error));
+        }
+      }
+    }
+  };
+  unsigned jobs =
+      std::max<unsigned>(1, std::min<unsigned>(options.jobs, ranks.size()));
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < jobs; ++i)
+    threads.emplace_back(worker);
+  worker();
+  for (std::thread &thread : threads)
+    thread.join();
+  progress->finish();
+  return firstError;
+}
+
+llvm::Error ExportJob::writeManifests() {
+  Manifest manifest;
+  manifest.network = llvm::sys::path::filename(options.network).str();
+  manifest.devices = devices;
+  manifest.trainRanks = trainRanks;
+  manifest.emit = options.emit == EmitKind::MindIR ? "mindir" : "ckpt";
+  manifest.trainStrategies = options.trainStrategies;
+  manifest.checkpoints = std::vector<std::string>(
+      checkpoints->allPaths().begin(), checkpoints->allPaths().end());
+  manifest.shared = sharedFiles;
+  manifest.ranks = records;
+
+  // One manifest for the whole export, or, when this process writes only
+  // some devices, one per device it writes.
+  bool complete = static_cast<int64_t>(ranks.size()) == devices;
+  if (complete) {
+    std::string path = outputPath("manifest.json");
+    {
+      std::lock_guard<std::mutex> lock(createdMutex);
+      created.push_back(path);
+    }
+    return writeManifest(path, manifest, options.sync);
+  }
+  for (const DeviceRecord &record : records) {
+    Manifest single = manifest;
+    single.ranks = {record};
+    std::string path =
+        outputPath("manifest_rank_" + std::to_string(record.rank) + ".json");
+    {
+      std::lock_guard<std::mutex> lock(createdMutex);
+      created.push_back(path);
+    }
+    if (llvm::Error error = writeManifest(path, single, options.sync))
+      return error;
+  }
+  return llvm::Error::success();
+}
+
+void ExportJob::cleanUp() {
+  // Files first, then the folders they were in.
+  for (const std::string &path : created)
+    if (!llvm::sys::fs::is_directory(path))
+      llvm::sys::fs::remove(path);
+  for (const std::string &path : created)
+    if (llvm::sys::fs::is_directory(path))
+      llvm::sys::fs::remove(path);
+  if (createdOutputDir)
+    llvm::sys::fs::remove(options.outputDir);
+}
+
+llvm::Expected<ExportSummary> ExportJob::run() {
+  if (options.devices < 1)
+    return exportError("give the number of devices to serve on (--devices)");
+  if (options.trainStrategies.empty())
+    return exportError("give the training strategy (--train-strategy)");
+  if (options.checkpointPattern.empty() == options.checkpointDir.empty())
+    return exportError("give the training checkpoints with either "
+                       "--checkpoints or --checkpoint-dir");
+  if (options.outputDir.empty())
+    return exportError("give the output folder (-o)");
+
+  // The devices this process writes.
+  if (options.ranks.empty())
+    for (int64_t rank = 0; rank < options.devices; ++rank)
+      ranks.push_back(rank);
+  else
+    ranks = options.ranks;
+  for (int64_t rank : ranks)
+    if (rank < 0 || rank >= options.devices)
+      return exportError(llvm::formatv("rank {0} is not one of the {1} devices",
+                                       rank, options.devices));
+  llvm::erase_if(ranks, [&](int64_t rank) {
+    return rank % options.process.count != options.process.index;
+  });
+
+  if (!llvm::sys::fs::exists(options.outputDir)) {
+    if (std::error_code ec =
+            llvm::sys::fs::create_directories(options.outputDir))
+      return exportError(options.outputDir +
+                         ": cannot create: " + ec.message());
+    createdOutputDir = true;
+  }
+  auto fail = [&](llvm::Error error) -> llvm::Expected<ExportSummary> {
+    cleanUp();
+    return std::move(error);
+  };
+
+  if (llvm::Error error = partition())
+    return fail(std::move(error));
+  if (ranks.empty()) {
+    log << llvm::formatv("process {0} of {1} has no device to write\n",
+                         options.process.index, options.process.count);
+    ExportSummary summary;
+    summary.devices = devices;
+    return summary;
+  }
+  if (llvm::Error error = plan())
+    return fail(std::move(error));
+  if (llvm::Error error = writeDevices())
+    return fail(std::move(error));
+  if (llvm::Error error = writeManifests())
+    return fail(std::move(error));
+
+  ExportSummary summary;
+  summary.devices = devices;
+  summary.trainRanks = trainRanks;
+  summary.ranksWritten = ranks;
+  for (const FileRecord &file : sharedFiles)
+    summary.files.push_back(file.path);
+  for (const DeviceRecord &record : records)
+    for (const FileRecord &file : record.files) {
+      summary.files.push_back(file.path);
+      summary.bytesWritten += file.bytes;
+    }
+  summary.bytesRead = checkpoints->bytesRead();
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+
+  log << llvm::formatv("{0} -> {1}: {2} device(s) from {3} training rank(s)\n",
+                       options.network, options.outputDir, devices, trainRanks);
+  for (const DeviceRecord &record : records) {
+    uint64_t bytes = 0;
+    for (const TensorRecord &tensor : record.tensors)
+      bytes += tensor.bytes;
+    log << llvm::formatv("  device {0,-3} {1,-40} {2,10}  {3} parameters\n",
+                         record.rank, record.files.front().path,
+                         formatBytes(bytes), record.tensors.size());
+  }
+  log << llvm::formatv(
+      "wrote {0} file(s), {1} in {2:f2} s ({3}/s); read {4} of checkpoints\n",
+      summary.files.size() + 1, formatBytes(summary.bytesWritten),
+      summary.seconds,
+      formatBytes(
+          uint64_t(summary.bytesWritten / std::max(summary.seconds, 1e-9))),
+      formatBytes(summary.bytesRead));
+
+  if (options.verify) {
+    if (llvm::Error error = verifyExport(options.outputDir, log))
+      return std::move(error);
+  }
+  return summary;
+}
+
+llvm::Expected<ExportSummary> mindshard::runExport(MLIRContext &context,
+                                                   const ExportOptions &options,
+                                                   llvm::raw_ostream &log) {
+  context.loadDialect<MindIRDialect, func::FuncDialect>();
+  ExportJob job(context, options, log);
+  return job.run();
+}
