@@ -2,6 +2,7 @@
 # The mindshard lit suite.
 
 import os
+import shutil
 import sys
 
 import lit.formats
@@ -25,13 +26,19 @@ config.substitutions.append(("%data", os.path.join(
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 
 llvm_config.use_default_substitutions()
+
+# Open MPI's launcher, for the tests of one rank per process.
+if shutil.which("mpirun"):
+    config.available_features.add("mpirun")
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mindshard_tools_dir,
                              append_path=True)
 
 tools = [
+    "mindshard-export",
     "mindshard-inspect",
     "mindshard-opt",
+    "mindshard-run",
     "mindshard-translate",
 ]
 llvm_config.add_tool_substitutions(tools, [config.mindshard_tools_dir])

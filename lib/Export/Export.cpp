@@ -144,25 +144,39 @@ findCheckpoints(const ExportOptions &options, int64_t ranks) {
 // The passes
 //===----------------------------------------------------------------------===//
 
-/// Collects diagnostics: errors into one message, warnings to the log.
+/// Prints a location as a message prefix ("file:line:col: "); nothing for
+/// locations that only name the op, which the message names anyway.
+static void printLocation(Location location, llvm::raw_ostream &os) {
+  if (auto file = dyn_cast<FileLineColLoc>(location)) {
+    os << file.getFilename().getValue() << ":" << file.getLine() << ":"
+       << file.getColumn() << ": ";
+    return;
+  }
+  if (auto name = dyn_cast<NameLoc>(location))
+    return printLocation(name.getChildLoc(), os);
+  if (auto fused = dyn_cast<FusedLoc>(location))
+    if (!fused.getLocations().empty())
+      return printLocation(fused.getLocations().front(), os);
+}
+
+/// Collects diagnostics: errors into one message; warnings go to stderr
+/// at once, with the errors rather than with the summary.
 class DiagnosticCollector {
 public:
-  DiagnosticCollector(MLIRContext &context, llvm::raw_ostream &log)
-      : handler(&context, [this, &log](Diagnostic &diagnostic) {
+  explicit DiagnosticCollector(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diagnostic) {
           std::string text;
           llvm::raw_string_ostream os(text);
-          if (!isa<UnknownLoc>(diagnostic.getLocation()))
-            os << diagnostic.getLocation() << ": ";
+          printLocation(diagnostic.getLocation(), os);
           os << diagnostic;
           for (const Diagnostic &note : diagnostic.getNotes())
-            if (!isa<UnknownLoc>(note.getLocation()) || !note.str().empty())
-              os << "\n  note: " << note;
+            os << "\n  note: " << note;
           if (diagnostic.getSeverity() == DiagnosticSeverity::Error) {
             if (!errors.empty())
               errors += "\n";
             errors += text;
           } else if (diagnostic.getSeverity() == DiagnosticSeverity::Warning) {
-            log << "warning: " << text << "\n";
+            llvm::errs() << "warning: " << text << "\n";
           }
           return success();
         }) {}
@@ -298,7 +312,7 @@ llvm::Error DeviceData::write(
   tensor.shape = plan->shape;
   tensor.globalShape = info.globalShape;
   if (info.layout) {
-    tensor.layout = info.layout->str();
+    tensor.layout = info.layout->standardForm().str();
     if (llvm::Expected<SmallVector<mindshard::Region, 1>> regions =
             info.layout->regions(info.globalShape, rank))
       for (const mindshard::Region &region : *regions)
@@ -333,8 +347,7 @@ class ExportJob {
 public:
   ExportJob(MLIRContext &context, const ExportOptions &options,
             llvm::raw_ostream &log)
-      : context(context), options(options), log(log),
-        diagnostics(context, log) {}
+      : context(context), options(options), log(log), diagnostics(context) {}
 
   llvm::Expected<ExportSummary> run();
 
@@ -373,6 +386,8 @@ private:
 
   std::vector<DeviceRecord> records;
   std::vector<FileRecord> sharedFiles;
+  /// The manifests this run wrote.
+  std::vector<std::string> manifests;
   /// Every file this run created, for clean-up.
   std::vector<std::string> created;
   std::mutex createdMutex;
@@ -662,6 +677,7 @@ llvm::Error ExportJob::writeManifests() {
       std::lock_guard<std::mutex> lock(createdMutex);
       created.push_back(path);
     }
+    manifests.push_back(path);
     return writeManifest(path, manifest, options.sync);
   }
   for (const DeviceRecord &record : records) {
@@ -673,6 +689,7 @@ llvm::Error ExportJob::writeManifests() {
       std::lock_guard<std::mutex> lock(createdMutex);
       created.push_back(path);
     }
+    manifests.push_back(path);
     if (llvm::Error error = writeManifest(path, single, options.sync))
       return error;
   }
@@ -772,14 +789,14 @@ llvm::Expected<ExportSummary> ExportJob::run() {
   }
   log << llvm::formatv(
       "wrote {0} file(s), {1} in {2:f2} s ({3}/s); read {4} of checkpoints\n",
-      summary.files.size() + 1, formatBytes(summary.bytesWritten),
-      summary.seconds,
+      summary.files.size() + manifests.size(),
+      formatBytes(summary.bytesWritten), summary.seconds,
       formatBytes(
           uint64_t(summary.bytesWritten / std::max(summary.seconds, 1e-9))),
       formatBytes(summary.bytesRead));
 
   if (options.verify) {
-    if (llvm::Error error = verifyExport(options.outputDir, log))
+    if (llvm::Error error = verifyExport(options.outputDir, log, manifests))
       return std::move(error);
   }
   return summary;
@@ -789,6 +806,8 @@ llvm::Expected<ExportSummary> mindshard::runExport(MLIRContext &context,
                                                    const ExportOptions &options,
                                                    llvm::raw_ostream &log) {
   context.loadDialect<MindIRDialect, func::FuncDialect>();
+  // Messages name the parameter; the op's text would only repeat it.
+  context.printOpOnDiagnostic(false);
   ExportJob job(context, options, log);
   return job.run();
 }

@@ -215,6 +215,15 @@ llvm::Expected<Manifest> mindshard::readManifest(llvm::StringRef path) {
           record.name = fields.string(*tensor, "name");
           record.bytes = fields.integer(*tensor, "bytes");
           record.shape = fields.integers(tensor->get("shape"), "shape");
+          record.globalShape =
+              fields.integers(tensor->get("global_shape"), "global_shape");
+          record.layout = fields.string(*tensor, "layout");
+          std::optional<DType> dtype =
+              parseCheckpointName(fields.string(*tensor, "dtype"));
+          record.dtype = dtype.value_or(DType::Float32);
+          if (const json::Array *offsets = fields.array(*tensor, "offsets"))
+            for (const json::Value &region : *offsets)
+              record.offsets.push_back(fields.integers(&region, "offsets"));
           std::string crc = fields.string(*tensor, "crc32c");
           uint64_t crcValue = 0;
           llvm::StringRef digits(crc);
@@ -339,9 +348,9 @@ static llvm::Error locateMindIRTensors(llvm::StringRef path,
   return llvm::Error::success();
 }
 
-llvm::Error mindshard::verifyExport(llvm::StringRef outputDir,
-                                    llvm::raw_ostream &log) {
-  // The manifests.
+/// The manifests of an export folder, sorted.
+static llvm::Expected<std::vector<std::string>>
+findManifests(llvm::StringRef outputDir) {
   std::vector<std::string> manifests;
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(outputDir, ec), end;
@@ -354,8 +363,22 @@ llvm::Error mindshard::verifyExport(llvm::StringRef outputDir,
   if (ec)
     return manifestError(outputDir + ": " + ec.message());
   if (manifests.empty())
-    return manifestError(outputDir + ": no manifest.json to verify against");
+    return manifestError(outputDir + ": no manifest.json (is it the output "
+                                     "folder of mindshard-export?)");
   std::sort(manifests.begin(), manifests.end());
+  return manifests;
+}
+
+llvm::Error mindshard::verifyExport(llvm::StringRef outputDir,
+                                    llvm::raw_ostream &log,
+                                    llvm::ArrayRef<std::string> only) {
+  std::vector<std::string> manifests(only.begin(), only.end());
+  if (manifests.empty()) {
+    llvm::Expected<std::vector<std::string>> found = findManifests(outputDir);
+    if (!found)
+      return found.takeError();
+    manifests = std::move(*found);
+  }
 
   uint64_t files = 0, bytes = 0, tensors = 0;
   auto path = [&](llvm::StringRef relative) {
@@ -464,5 +487,88 @@ llvm::Error mindshard::verifyExport(llvm::StringRef outputDir,
   log << llvm::formatv("verified {0} file(s), {1}, and {2} tensor(s) against "
                        "{3} manifest(s)\n",
                        files, formatBytes(bytes), tensors, manifests.size());
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// What went where
+//===----------------------------------------------------------------------===//
+
+/// A slice in numpy's notation: "[0:8, :]".
+static std::string sliceText(const TensorRecord &tensor) {
+  std::string text;
+  for (auto [index, offsets] : llvm::enumerate(tensor.offsets)) {
+    if (index)
+      text += " + ";
+    text += "[";
+    for (size_t d = 0; d < tensor.globalShape.size(); ++d) {
+      if (d)
+        text += ", ";
+      int64_t extent = tensor.shape[d];
+      if (d == 0 && tensor.offsets.size() > 1)
+        extent /= tensor.offsets.size();
+      if (d < offsets.size() && extent != tensor.globalShape[d])
+        text += llvm::formatv("{0}:{1}", offsets[d], offsets[d] + extent);
+      else
+        text += ":";
+    }
+    text += "]";
+  }
+  return text.empty() ? "[]" : text;
+}
+
+llvm::Error mindshard::printExport(llvm::StringRef outputDir,
+                                   llvm::raw_ostream &os) {
+  llvm::Expected<std::vector<std::string>> manifests = findManifests(outputDir);
+  if (!manifests)
+    return manifests.takeError();
+  std::vector<DeviceRecord> devices;
+  Manifest first;
+  for (const std::string &path : *manifests) {
+    llvm::Expected<Manifest> manifest = readManifest(path);
+    if (!manifest)
+      return manifest.takeError();
+    llvm::append_range(devices, manifest->ranks);
+    if (first.network.empty())
+      first = std::move(*manifest);
+  }
+  llvm::sort(devices, [](const DeviceRecord &a, const DeviceRecord &b) {
+    return a.rank < b.rank;
+  });
+  os << llvm::formatv("{0}: {1} for {2} device(s), {3} of them here\n",
+                      outputDir, first.network, first.devices, devices.size());
+  for (const DeviceRecord &device : devices) {
+    uint64_t bytes = 0;
+    for (const FileRecord &file : device.files)
+      bytes += file.bytes;
+    os << llvm::formatv("  device {0}: {1} ({2})\n", device.rank,
+                        device.files.empty() ? "" : device.files.front().path,
+                        formatBytes(bytes));
+  }
+  if (devices.empty())
+    return llvm::Error::success();
+
+  // Per parameter, where each device's slice lies in the whole tensor.
+  os << "\nwhat each device holds of each parameter:\n";
+  for (size_t i = 0; i < devices.front().tensors.size(); ++i) {
+    const TensorRecord &tensor = devices.front().tensors[i];
+    os << llvm::formatv("  {0} {1} {2}  {3}\n", tensor.name,
+                        getCheckpointName(tensor.dtype),
+                        formatList(tensor.globalShape),
+                        tensor.layout.empty() ? "whole" : tensor.layout);
+    std::string line = "   ";
+    for (const DeviceRecord &device : devices) {
+      if (i >= device.tensors.size() || device.tensors[i].name != tensor.name)
+        continue;
+      std::string entry =
+          llvm::formatv(" {0}:{1}", device.rank, sliceText(device.tensors[i]));
+      if (line.size() + entry.size() > 78) {
+        os << line << "\n";
+        line = "   ";
+      }
+      line += entry;
+    }
+    os << line << "\n";
+  }
   return llvm::Error::success();
 }

@@ -7,12 +7,17 @@
 //   mindshard-inspect mindir FILE     inputs, outputs, ops, parameters
 //                                     (--proto: the protobuf text)
 //   mindshard-inspect groups FILE     communication groups
+//   mindshard-inspect export DIR      what an export wrote: each device's
+//                                     file and slice of every parameter
+//                                     (--verify: check it against the
+//                                     manifest)
 //
 // As tables, or as JSON with --json.
 //
 //===----------------------------------------------------------------------===//
 
 #include "../common/DecryptOptions.h"
+#include "mindshard/Export/Export.h"
 #include "mindshard/Inspect/Inspect.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -26,7 +31,8 @@ int main(int argc, char **argv) {
   llvm::cl::OptionCategory category("mindshard-inspect options");
   llvm::cl::opt<std::string> kind(
       llvm::cl::Positional, llvm::cl::Required,
-      llvm::cl::desc("<ckpt|strategy|mindir|groups>"), llvm::cl::cat(category));
+      llvm::cl::desc("<ckpt|strategy|mindir|groups|export>"),
+      llvm::cl::cat(category));
   llvm::cl::opt<std::string> path(llvm::cl::Positional, llvm::cl::Required,
                                   llvm::cl::desc("<file>"),
                                   llvm::cl::cat(category));
@@ -35,6 +41,11 @@ int main(int argc, char **argv) {
   llvm::cl::opt<bool> noCrc(
       "no-crc-check",
       llvm::cl::desc("Do not verify a checkpoint's CRC trailer or crc_num"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<bool> verify(
+      "verify",
+      llvm::cl::desc("With export: re-read the files and check their "
+                     "checksums against the manifest"),
       llvm::cl::cat(category));
   llvm::cl::opt<bool> proto(
       "proto",
@@ -61,9 +72,19 @@ int main(int argc, char **argv) {
   if (!key)
     return fail(key.takeError());
 
+  if (kind == "export") {
+    if (llvm::Error error = printExport(path, llvm::outs()))
+      return fail(std::move(error));
+    if (verify)
+      if (llvm::Error error = verifyExport(path, llvm::outs()))
+        return fail(std::move(error));
+    return 0;
+  }
+
   llvm::Expected<llvm::json::Value> report = llvm::createStringError(
       llvm::inconvertibleErrorCode(),
-      "unknown kind '" + kind + "'; use ckpt, strategy, mindir or groups");
+      "unknown kind '" + kind +
+          "'; use ckpt, strategy, mindir, groups or export");
   if (kind == "ckpt" || kind == "checkpoint") {
     llvm::consumeError(report.takeError());
     CheckpointReadOptions options;

@@ -95,9 +95,15 @@ llvm::Expected<ExportSummary> runExport(mlir::MLIRContext &context,
                                         const ExportOptions &options,
                                         llvm::raw_ostream &log);
 
-/// Re-reads an export's files and checks them against its manifest(s):
-/// file sizes and SHA-256, and every tensor's CRC-32C.
-llvm::Error verifyExport(llvm::StringRef outputDir, llvm::raw_ostream &log);
+/// Re-reads an export's files and checks them against its manifests (the
+/// given ones, else every manifest in the folder): file sizes and SHA-256,
+/// and every tensor's CRC-32C.
+llvm::Error verifyExport(llvm::StringRef outputDir, llvm::raw_ostream &log,
+                         llvm::ArrayRef<std::string> manifests = {});
+
+/// Prints what an export holds: per parameter, its whole shape, its
+/// predict layout and the part of it each device holds.
+llvm::Error printExport(llvm::StringRef outputDir, llvm::raw_ostream &os);
 
 } // namespace mindshard
 
