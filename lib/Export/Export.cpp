@@ -433,7 +433,7 @@ llvm::Error ExportJob::partition() {
   for (const std::string &path : {strategyPath, groupPath}) {
     FileRecord file;
     file.path = llvm::sys::path::filename(path).str();
-    if (llvm::Error error = describeFile(path, file))
+    if (llvm::Error error = describeFile(path, file, options.sha256))
       return error;
     sharedFiles.push_back(std::move(file));
   }
@@ -461,6 +461,15 @@ llvm::Error ExportJob::plan() {
   read.verifyCrc = options.verifyCrc;
   read.key = options.key;
   checkpoints = std::make_unique<TrainingCheckpoints>(std::move(*paths), read);
+
+  // Writing every device reads every training file: index them all at
+  // once. A process writing some devices opens only what they need.
+  if (static_cast<int64_t>(ranks.size()) == options.devices) {
+    std::vector<int64_t> all;
+    for (int64_t rank = 0; rank < trainRanks; ++rank)
+      all.push_back(rank);
+    checkpoints->openAll(all, options.jobs);
+  }
 
   AttachSlicesConfig config;
   config.checkRanks = ranks;
@@ -528,6 +537,7 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
       llvm::StringRef written = result->files[i];
       file.path = written.drop_front(options.outputDir.size()).ltrim('/').str();
       file.bytes = result->sizes[i];
+      file.crc32c = result->crc32c[i];
       file.sha256 = result->sha256[i];
       record.files.push_back(std::move(file));
     }
@@ -550,7 +560,8 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
       CheckpointWriter::create(path, writerOptions);
   if (!writer)
     return writer.takeError();
-  (*writer)->computeDigest();
+  if (options.sha256)
+    (*writer)->computeSha256();
   for (ParameterOp parameter : module->getOps<ParameterOp>()) {
     llvm::StringRef name = parameter.getSymName();
     if (!data.provides(name))
@@ -575,7 +586,8 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
                   .ltrim('/')
                   .str();
   file.bytes = (*writer)->bytesWritten();
-  file.sha256 = (*writer)->digest().str();
+  file.crc32c = (*writer)->crc32c();
+  file.sha256 = (*writer)->sha256().str();
   record.files.push_back(std::move(file));
   return llvm::Error::success();
 }
@@ -598,7 +610,7 @@ llvm::Error ExportJob::writeDevices() {
       exportOptions.targetVersion = options.targetVersion;
       exportOptions.externalDataThreshold = options.externalDataThreshold;
       exportOptions.sync = options.sync;
-      exportOptions.digest = true;
+      exportOptions.sha256 = options.sha256;
       FailureOr<std::unique_ptr<MindIRWriter>> writer =
           MindIRWriter::create(*device, exportOptions);
       if (failed(writer))

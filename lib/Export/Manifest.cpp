@@ -42,15 +42,23 @@ forEachBlock(const MappedFile &file, uint64_t offset, uint64_t size,
   }
 }
 
-llvm::Error mindshard::describeFile(llvm::StringRef path, FileRecord &record) {
+llvm::Error mindshard::describeFile(llvm::StringRef path, FileRecord &record,
+                                    bool sha256) {
   llvm::Expected<std::unique_ptr<MappedFile>> file = MappedFile::open(path);
   if (!file)
     return file.takeError();
-  Sha256 hash;
-  forEachBlock(**file, 0, (*file)->size(),
-               [&](llvm::ArrayRef<uint8_t> bytes) { hash.update(bytes); });
+  std::optional<Sha256> hash;
+  if (sha256)
+    hash.emplace();
+  uint32_t crc = 0;
+  forEachBlock(**file, 0, (*file)->size(), [&](llvm::ArrayRef<uint8_t> bytes) {
+    crc = crc32c(crc, bytes);
+    if (hash)
+      hash->update(bytes);
+  });
   record.bytes = (*file)->size();
-  record.sha256 = hash.finish();
+  record.crc32c = crc;
+  record.sha256 = hash ? hash->finish() : "";
   return llvm::Error::success();
 }
 
@@ -59,8 +67,12 @@ llvm::Error mindshard::describeFile(llvm::StringRef path, FileRecord &record) {
 //===----------------------------------------------------------------------===//
 
 static json::Value toJSON(const FileRecord &file) {
-  return json::Object{
-      {"path", file.path}, {"bytes", file.bytes}, {"sha256", file.sha256}};
+  json::Object object{{"path", file.path},
+                      {"bytes", file.bytes},
+                      {"crc32c", formatCrc(file.crc32c)}};
+  if (!file.sha256.empty())
+    object["sha256"] = file.sha256;
+  return object;
 }
 
 static json::Value toJSON(const TensorRecord &tensor) {
@@ -166,9 +178,21 @@ struct Fields {
     if (const json::Object *object = this->object(&value, "a file entry")) {
       record.path = string(*object, "path");
       record.bytes = integer(*object, "bytes");
-      record.sha256 = string(*object, "sha256");
+      record.crc32c = crc(*object, "crc32c");
+      if (std::optional<llvm::StringRef> sha256 = object->getString("sha256"))
+        record.sha256 = sha256->str();
     }
     return record;
+  }
+  /// A "0x1234abcd" field.
+  uint32_t crc(const json::Object &object, llvm::StringRef key) {
+    std::string text = string(object, key);
+    llvm::StringRef digits(text);
+    uint64_t value = 0;
+    if ((!digits.consume_front("0x") || digits.getAsInteger(16, value)) &&
+        error.empty())
+      error = ("'" + key + "' is not a CRC such as 0x1234abcd").str();
+    return value;
   }
 };
 } // namespace
@@ -224,13 +248,7 @@ llvm::Expected<Manifest> mindshard::readManifest(llvm::StringRef path) {
           if (const json::Array *offsets = fields.array(*tensor, "offsets"))
             for (const json::Value &region : *offsets)
               record.offsets.push_back(fields.integers(&region, "offsets"));
-          std::string crc = fields.string(*tensor, "crc32c");
-          uint64_t crcValue = 0;
-          llvm::StringRef digits(crc);
-          if (digits.consume_front("0x") && !digits.getAsInteger(16, crcValue))
-            record.crc32c = crcValue;
-          else if (fields.error.empty())
-            fields.error = "tensor '" + record.name + "' has a bad crc32c";
+          record.crc32c = fields.crc(*tensor, "crc32c");
         }
     }
   }
@@ -388,14 +406,18 @@ llvm::Error mindshard::verifyExport(llvm::StringRef outputDir,
   };
   auto checkFile = [&](const FileRecord &expected) -> llvm::Error {
     FileRecord actual;
-    if (llvm::Error error = describeFile(path(expected.path), actual))
+    if (llvm::Error error =
+            describeFile(path(expected.path), actual, !expected.sha256.empty()))
       return error;
-    if (actual.bytes != expected.bytes || actual.sha256 != expected.sha256)
+    if (actual.bytes != expected.bytes || actual.crc32c != expected.crc32c ||
+        actual.sha256 != expected.sha256)
       return manifestError(llvm::formatv(
-          "{0}: has {1} bytes with SHA-256 {2}; the manifest says {3} bytes "
-          "with SHA-256 {4}",
-          path(expected.path), actual.bytes, actual.sha256, expected.bytes,
-          expected.sha256));
+          "{0}: has {1} bytes with CRC-32C {2}{3}; the manifest says {4} "
+          "bytes with CRC-32C {5}{6}",
+          path(expected.path), actual.bytes, formatCrc(actual.crc32c),
+          actual.sha256.empty() ? "" : " and SHA-256 " + actual.sha256,
+          expected.bytes, formatCrc(expected.crc32c),
+          expected.sha256.empty() ? "" : " and SHA-256 " + expected.sha256));
     ++files;
     bytes += actual.bytes;
     return llvm::Error::success();

@@ -24,6 +24,8 @@ struct FileRecord {
   /// Relative to the output folder.
   std::string path;
   uint64_t bytes = 0;
+  uint32_t crc32c = 0;
+  /// Empty unless asked for.
   std::string sha256;
 };
 
@@ -60,8 +62,9 @@ struct Manifest {
   std::vector<DeviceRecord> ranks;
 };
 
-/// Fills a record's size and SHA-256 from the file at `path`.
-llvm::Error describeFile(llvm::StringRef path, FileRecord &record);
+/// Fills a record's size, CRC-32C and, with `sha256`, SHA-256 from the file
+/// at `path`.
+llvm::Error describeFile(llvm::StringRef path, FileRecord &record, bool sha256);
 
 llvm::Error writeManifest(llvm::StringRef path, const Manifest &manifest,
                           bool sync);

@@ -140,9 +140,13 @@ AtomicOutputFile::create(llvm::StringRef path) {
 
 AtomicOutputFile::~AtomicOutputFile() { discard(); }
 
-void AtomicOutputFile::computeDigest() { hasher = std::make_unique<Sha256>(); }
+void AtomicOutputFile::computeSha256() { hasher = std::make_unique<Sha256>(); }
+
+/// Bytes written between two requests to start writing back to disk.
+static constexpr uint64_t kWritebackBytes = 16ull << 20;
 
 llvm::Error AtomicOutputFile::write(llvm::ArrayRef<uint8_t> bytes) {
+  crc = mindshard::crc32c(crc, bytes);
   if (hasher)
     hasher->update(bytes);
   const uint8_t *cursor = bytes.data();
@@ -158,6 +162,13 @@ llvm::Error AtomicOutputFile::write(llvm::ArrayRef<uint8_t> bytes) {
     left -= n;
   }
   written += bytes.size();
+  // Start writing back what was written so far, so that the disk works
+  // while more is computed and the final sync has little left to do.
+  if (written - writtenBack >= kWritebackBytes) {
+    ::sync_file_range(fd, writtenBack, written - writtenBack,
+                      SYNC_FILE_RANGE_WRITE);
+    writtenBack = written;
+  }
   return llvm::Error::success();
 }
 
@@ -181,7 +192,7 @@ llvm::Error AtomicOutputFile::writeAt(uint64_t offset,
 
 llvm::Error AtomicOutputFile::commit(bool syncData) {
   if (hasher) {
-    digestHex = hasher->finish();
+    sha256Hex = hasher->finish();
     hasher.reset();
   }
   if (syncData && ::fsync(fd) != 0)

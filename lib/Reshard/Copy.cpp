@@ -9,26 +9,51 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
+#include <thread>
 
 using namespace mindshard;
 using llvm::ArrayRef;
 using llvm::SmallVector;
 
+TrainingCheckpoints::TrainingCheckpoints(std::vector<std::string> paths,
+                                         CheckpointReadOptions options)
+    : paths(std::move(paths)), options(std::move(options)) {
+  for (size_t i = 0; i < this->paths.size(); ++i)
+    slots.push_back(std::make_unique<Slot>());
+}
+
 llvm::Expected<const Checkpoint *> TrainingCheckpoints::get(int64_t rank) {
-  std::lock_guard<std::mutex> lock(mutex);
   if (rank < 0 || rank >= size() || paths[rank].empty())
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         llvm::formatv("the checkpoint of training rank {0} was not given",
                       rank));
-  if (!opened[rank]) {
+  Slot &slot = *slots[rank];
+  std::lock_guard<std::mutex> lock(slot.mutex);
+  if (!slot.checkpoint) {
     llvm::Expected<std::unique_ptr<Checkpoint>> checkpoint =
         Checkpoint::open(paths[rank], options);
     if (!checkpoint)
       return checkpoint.takeError();
-    opened[rank] = std::move(*checkpoint);
+    slot.checkpoint = std::move(*checkpoint);
   }
-  return opened[rank].get();
+  return slot.checkpoint.get();
+}
+
+void TrainingCheckpoints::openAll(ArrayRef<int64_t> ranks, unsigned threads) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < ranks.size();)
+      if (llvm::Expected<const Checkpoint *> checkpoint = get(ranks[i]);
+          !checkpoint)
+        llvm::consumeError(checkpoint.takeError());
+  };
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < std::max(1u, threads); ++i)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread &thread : pool)
+    thread.join();
 }
 
 namespace {
@@ -49,6 +74,8 @@ public:
 
   /// Drops the pages of rows [begin, end) of dimension 0 from the process.
   void release(int64_t beginRow, int64_t endRow) const;
+  /// Asks the kernel to read rows [begin, end) of dimension 0 ahead.
+  void prefetch(int64_t beginRow, int64_t endRow) const;
 
 private:
   void read(uint64_t offset, uint64_t size, uint8_t *out) const {
@@ -114,21 +141,39 @@ void BoxReader::copy(ArrayRef<int64_t> from, ArrayRef<int64_t> to,
   }
 }
 
-void BoxReader::release(int64_t beginRow, int64_t endRow) const {
-  if (entry.shape.empty())
-    return;
+/// Calls `fn(fileOffset, size)` for the parts of the file that hold rows
+/// [beginRow, endRow) of dimension 0 of a tensor.
+static void forEachFileRange(const TensorEntry &entry, unsigned elementBytes,
+                             int64_t beginRow, int64_t endRow,
+                             llvm::function_ref<void(uint64_t, uint64_t)> fn) {
   uint64_t rowBytes =
-      uint64_t(product(ArrayRef<int64_t>(entry.shape).drop_front())) *
-      elementBytes;
+      entry.shape.empty()
+          ? elementBytes
+          : uint64_t(product(ArrayRef<int64_t>(entry.shape).drop_front())) *
+                elementBytes;
   uint64_t begin = beginRow * rowBytes, end = endRow * rowBytes;
   uint64_t position = 0;
   for (const Segment &segment : entry.segments) {
     uint64_t lo = std::max(begin, position);
     uint64_t hi = std::min(end, position + segment.size);
     if (lo < hi)
-      checkpoint.bytes().release(segment.offset + (lo - position), hi - lo);
+      fn(segment.offset + (lo - position), hi - lo);
     position += segment.size;
   }
+}
+
+void BoxReader::release(int64_t beginRow, int64_t endRow) const {
+  forEachFileRange(entry, elementBytes, beginRow, endRow,
+                   [&](uint64_t offset, uint64_t size) {
+                     checkpoint.bytes().release(offset, size);
+                   });
+}
+
+void BoxReader::prefetch(int64_t beginRow, int64_t endRow) const {
+  forEachFileRange(entry, elementBytes, beginRow, endRow,
+                   [&](uint64_t offset, uint64_t size) {
+                     checkpoint.bytes().willNeed(offset, size);
+                   });
 }
 
 llvm::Error
@@ -162,6 +207,13 @@ mindshard::copySlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
     readers.emplace_back(**checkpoint, *entry, elementBytes);
   }
 
+  // Have the kernel read every piece's rows ahead while the copy goes on.
+  for (auto [piece, reader] : llvm::zip_equal(plan.pieces, readers)) {
+    int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
+    int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
+    reader.prefetch(first, first + count);
+  }
+
   // Blocks of whole rows of dimension 0.
   ArrayRef<int64_t> shape = plan.shape;
   int64_t rows = shape.empty() ? 1 : shape[0];
@@ -169,10 +221,15 @@ mindshard::copySlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
   uint64_t rowBytes = rowElements * elementBytes;
   int64_t blockRows =
       std::max<int64_t>(1, rowBytes ? options.blockBytes / rowBytes : rows);
-  std::vector<uint8_t> block, converted;
+  // The pieces tile the slice (the plan was checked), so every byte of a
+  // block is written before it is handed on.
+  std::unique_ptr<uint8_t[]> buffer(
+      new uint8_t[std::min<int64_t>(blockRows, rows) * rowBytes]);
+  std::vector<uint8_t> converted;
   for (int64_t first = 0; first < rows; first += blockRows) {
     int64_t last = std::min(rows, first + blockRows);
-    block.assign((last - first) * rowBytes, 0);
+    llvm::MutableArrayRef<uint8_t> block(buffer.get(),
+                                         (last - first) * rowBytes);
     SmallVector<int64_t, 4> blockShape(shape);
     if (!blockShape.empty())
       blockShape[0] = last - first;

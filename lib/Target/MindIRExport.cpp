@@ -723,8 +723,8 @@ Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
     if (!opened)
       return fail(opened.takeError());
     dataFile = std::move(*opened);
-    if (options.digest)
-      dataFile->computeDigest();
+    if (options.sha256)
+      dataFile->computeSha256();
     uint8_t header[64] = {1};
     if (llvm::Error error = dataFile->write(header))
       return fail(std::move(error));
@@ -756,8 +756,8 @@ Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
       AtomicOutputFile::create(graphPath);
   if (!graphFile)
     return fail(graphFile.takeError());
-  if (options.digest)
-    (*graphFile)->computeDigest();
+  if (options.sha256)
+    (*graphFile)->computeSha256();
   if (llvm::Error error = writeModel(
           serialized, parameters,
           [&](ArrayRef<uint8_t> bytes) { return (*graphFile)->write(bytes); },
@@ -777,11 +777,13 @@ Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
     return fail(std::move(error));
   result.files.push_back(graphPath);
   result.sizes.push_back((*graphFile)->size());
-  result.sha256.push_back((*graphFile)->digest().str());
+  result.crc32c.push_back((*graphFile)->crc32c());
+  result.sha256.push_back((*graphFile)->sha256().str());
   if (dataFile) {
     result.files.push_back(dataFile->path().str());
     result.sizes.push_back(dataFile->size());
-    result.sha256.push_back(dataFile->digest().str());
+    result.crc32c.push_back(dataFile->crc32c());
+    result.sha256.push_back(dataFile->sha256().str());
   }
   return result;
 }

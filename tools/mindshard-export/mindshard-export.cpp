@@ -69,7 +69,7 @@ static cl::opt<bool> ignoreEnvironment(
              "launcher sets"),
     cl::cat(category));
 static cl::opt<unsigned>
-    jobs("j", cl::desc("Devices written at once (default: 2, or 1 per core)"),
+    jobs("j", cl::desc("Devices written at once (default: 4, or 1 per core)"),
          cl::init(0), cl::cat(category));
 static cl::opt<bool>
     progress("progress",
@@ -81,6 +81,11 @@ static cl::opt<bool>
     verify("verify",
            cl::desc("Re-read what was written and check it against the "
                     "manifest"),
+           cl::cat(category));
+static cl::opt<bool>
+    sha256("sha256",
+           cl::desc("Record each file's SHA-256 in the manifest too (what "
+                    "sha256sum prints; every file's CRC-32C always is)"),
            cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
@@ -121,6 +126,7 @@ static llvm::Expected<ExportOptions> buildOptions() {
   options.predictStrategy = predictStrategy;
   options.outputDir = output;
   options.verify = verify;
+  options.sha256 = sha256;
   options.sync = !noSync;
   options.verifyCrc = !noCrc;
   options.targetVersion = targetVersion;
@@ -159,7 +165,7 @@ static llvm::Expected<ExportOptions> buildOptions() {
       return optionError("--cast takes fp32, fp16 or bf16, got '" + cast + "'");
   }
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  options.jobs = jobs ? jobs : std::max(2u, cores);
+  options.jobs = jobs ? jobs : std::max(4u, cores);
   options.progress =
       !noProgress && (progress || llvm::sys::Process::StandardErrIsDisplayed());
   return options;

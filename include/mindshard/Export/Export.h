@@ -62,6 +62,9 @@ struct ExportOptions {
   bool progress = false;
   /// Re-read what was written and check it against the manifest.
   bool verify = false;
+  /// Record every file's SHA-256 (what sha256sum prints) in the manifest
+  /// besides its CRC-32C.
+  bool sha256 = false;
   EmitKind emit = EmitKind::MindIR;
   /// Convert floating-point weights to this dtype.
   std::optional<DType> castTo;
@@ -96,7 +99,7 @@ llvm::Expected<ExportSummary> runExport(mlir::MLIRContext &context,
                                         llvm::raw_ostream &log);
 
 /// Re-reads an export's files and checks them against its manifests (the
-/// given ones, else every manifest in the folder): file sizes and SHA-256,
+/// given ones, else every manifest in the folder): file sizes and checksums,
 /// and every tensor's CRC-32C.
 llvm::Error verifyExport(llvm::StringRef outputDir, llvm::raw_ostream &log,
                          llvm::ArrayRef<std::string> manifests = {});

@@ -157,10 +157,12 @@ public:
 
   llvm::Error commit();
   uint64_t bytesWritten() const { return output->size(); }
+  /// The file's CRC-32C so far.
+  uint32_t crc32c() const { return output->crc32c(); }
   /// Computes the file's SHA-256 as it is written; call before writing.
-  void computeDigest() { output->computeDigest(); }
+  void computeSha256() { output->computeSha256(); }
   /// The SHA-256 in hex once committed.
-  llvm::StringRef digest() const { return output->digest(); }
+  llvm::StringRef sha256() const { return output->sha256(); }
 
 private:
   CheckpointWriter() = default;

@@ -1,8 +1,9 @@
 //===- Digest.h - checksums of what mindshard writes ------------*- C++ -*-===//
 //
-// Part of mindshard. SHA-256 for whole files (what `sha256sum` prints, so
-// that anyone can check an export without mindshard) and CRC-32C for single
-// tensors (cheap enough to compute on every byte as it is copied).
+// Part of mindshard. CRC-32C for files and single tensors (cheap enough to
+// compute on every byte as it is copied) and, on request, SHA-256 for whole
+// files (what `sha256sum` prints, so that anyone can check an export
+// without mindshard).
 //
 //===----------------------------------------------------------------------===//
 

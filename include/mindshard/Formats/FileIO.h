@@ -95,11 +95,13 @@ public:
   llvm::Error commit(bool syncData = true);
   /// Removes the temporary file.
   void discard();
-  /// Computes the SHA-256 of the bytes written with write() (not writeAt());
-  /// call before the first write.
-  void computeDigest();
-  /// The SHA-256 in hex, once committed; empty without computeDigest().
-  llvm::StringRef digest() const { return digestHex; }
+  /// The CRC-32C of the bytes written with write() (not writeAt()).
+  uint32_t crc32c() const { return crc; }
+  /// Computes the SHA-256 of the bytes written with write() too; call
+  /// before the first write.
+  void computeSha256();
+  /// The SHA-256 in hex, once committed; empty without computeSha256().
+  llvm::StringRef sha256() const { return sha256Hex; }
 
   llvm::StringRef path() const { return finalPath; }
   llvm::StringRef temporaryPath() const { return tempPath; }
@@ -110,8 +112,11 @@ private:
   std::string tempPath;
   int fd = -1;
   uint64_t written = 0;
+  /// Bytes handed to the kernel's writeback so far.
+  uint64_t writtenBack = 0;
+  uint32_t crc = 0;
   std::unique_ptr<Sha256> hasher;
-  std::string digestHex;
+  std::string sha256Hex;
 };
 
 /// Syncs a folder so that renames into it survive a crash.

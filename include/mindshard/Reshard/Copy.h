@@ -31,24 +31,29 @@ public:
   /// `paths[r]` is rank r's checkpoint; an empty path is a rank whose file
   /// is not available (an error only if a plan needs it).
   TrainingCheckpoints(std::vector<std::string> paths,
-                      CheckpointReadOptions options)
-      : paths(std::move(paths)), options(std::move(options)),
-        opened(this->paths.size()) {}
+                      CheckpointReadOptions options);
 
   int64_t size() const { return paths.size(); }
   llvm::StringRef path(int64_t rank) const { return paths[rank]; }
   llvm::ArrayRef<std::string> allPaths() const { return paths; }
   /// Rank `rank`'s checkpoint, indexed on first use.
   llvm::Expected<const Checkpoint *> get(int64_t rank);
+  /// Indexes the checkpoints of `ranks`, `threads` at a time (indexing a
+  /// cold file waits on the disk for each record header). A file that
+  /// cannot be opened is reported by the get() that needs it.
+  void openAll(llvm::ArrayRef<int64_t> ranks, unsigned threads);
   /// The bytes copied out of the checkpoints so far.
   uint64_t bytesRead() const { return readBytes; }
   void addBytesRead(uint64_t bytes) { readBytes += bytes; }
 
 private:
+  struct Slot {
+    std::mutex mutex;
+    std::unique_ptr<Checkpoint> checkpoint;
+  };
   std::vector<std::string> paths;
   CheckpointReadOptions options;
-  std::mutex mutex;
-  std::vector<std::unique_ptr<Checkpoint>> opened;
+  std::vector<std::unique_ptr<Slot>> slots;
   std::atomic<uint64_t> readBytes{0};
 };
 

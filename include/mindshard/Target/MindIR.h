@@ -91,16 +91,17 @@ struct MindIRExportOptions {
   ParameterDataSource *dataSource = nullptr;
   /// Sync the files before renaming them into place.
   bool sync = true;
-  /// Compute each file's SHA-256 as it is written.
-  bool digest = false;
+  /// Compute each file's SHA-256 as it is written (the CRC-32C always is).
+  bool sha256 = false;
 };
 
 /// What an export wrote.
 struct MindIRExportResult {
   /// The graph file, and the data file when the weights went outside; their
-  /// sizes, and their SHA-256 in hex when asked for.
+  /// sizes, CRC-32C, and SHA-256 in hex when asked for.
   std::vector<std::string> files;
   std::vector<uint64_t> sizes;
+  std::vector<uint32_t> crc32c;
   std::vector<std::string> sha256;
   uint64_t parameterBytes = 0;
   bool externalData = false;
