@@ -56,6 +56,8 @@ MappedFile::open(llvm::StringRef path) {
   std::unique_ptr<MappedFile> file(new MappedFile());
   file->filePath = path.str();
   file->buffer = std::move(*buffer);
+  file->mapped =
+      file->buffer->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap;
   file->data = llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(file->buffer->getBufferStart()),
       file->buffer->getBufferSize());

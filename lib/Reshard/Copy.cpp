@@ -9,6 +9,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
+#include <numeric>
 #include <thread>
 
 using namespace mindshard;
@@ -76,6 +77,12 @@ public:
   void release(int64_t beginRow, int64_t endRow) const;
   /// Asks the kernel to read rows [begin, end) of dimension 0 ahead.
   void prefetch(int64_t beginRow, int64_t endRow) const;
+  /// Hands rows [begin, end) of dimension 0 to `sink` straight from the
+  /// mapped file, a part of at most `partBytes` at a time, dropping each
+  /// part from the process once handed on.
+  llvm::Error
+  stream(int64_t beginRow, int64_t endRow, uint64_t partBytes,
+         llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const;
 
 private:
   void read(uint64_t offset, uint64_t size, uint8_t *out) const {
@@ -169,6 +176,23 @@ void BoxReader::release(int64_t beginRow, int64_t endRow) const {
                    });
 }
 
+llvm::Error BoxReader::stream(
+    int64_t beginRow, int64_t endRow, uint64_t partBytes,
+    llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const {
+  llvm::Error result = llvm::Error::success();
+  forEachFileRange(
+      entry, elementBytes, beginRow, endRow,
+      [&](uint64_t offset, uint64_t size) {
+        for (uint64_t at = offset, end = offset + size; at < end && !result;) {
+          uint64_t length = std::min(partBytes, end - at);
+          result = sink(checkpoint.bytes().bytes().slice(at, length));
+          checkpoint.bytes().release(at, length);
+          at += length;
+        }
+      });
+  return result;
+}
+
 void BoxReader::prefetch(int64_t beginRow, int64_t endRow) const {
   forEachFileRange(entry, elementBytes, beginRow, endRow,
                    [&](uint64_t offset, uint64_t size) {
@@ -212,6 +236,39 @@ mindshard::copySlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
     int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
     int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
     reader.prefetch(first, first + count);
+  }
+
+  // When every piece is whole rows of its training slice and of the predict
+  // slice, the slice is those rows one after the other: they go to the sink
+  // straight from the mapped files, in order, without a copy.
+  bool wholeRows = !options.castTo || outputDType(dtype, options) == dtype;
+  for (const Piece &piece : plan.pieces) {
+    ArrayRef<int64_t> inner = ArrayRef<int64_t>(piece.shape).drop_front();
+    wholeRows &=
+        inner == ArrayRef<int64_t>(plan.shape).drop_front() &&
+        inner == ArrayRef<int64_t>(piece.sourceShape).drop_front() &&
+        llvm::all_of(ArrayRef<int64_t>(piece.sourceOffsets).drop_front(),
+                     [](int64_t offset) { return offset == 0; });
+  }
+  if (wholeRows) {
+    std::vector<size_t> order(plan.pieces.size());
+    std::iota(order.begin(), order.end(), 0);
+    llvm::sort(order, [&](size_t a, size_t b) {
+      return plan.pieces[a].targetOffsets < plan.pieces[b].targetOffsets;
+    });
+    for (size_t index : order) {
+      const Piece &piece = plan.pieces[index];
+      int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
+      int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
+      if (llvm::Error error =
+              readers[index].stream(first, first + count, options.blockBytes,
+                                    [&](ArrayRef<uint8_t> bytes) {
+                                      checkpoints.addBytesRead(bytes.size());
+                                      return sink(bytes);
+                                    }))
+        return error;
+    }
+    return llvm::Error::success();
   }
 
   // Blocks of whole rows of dimension 0.

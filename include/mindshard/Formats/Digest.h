@@ -39,6 +39,10 @@ private:
 /// start from 0.
 uint32_t crc32c(uint32_t crc, llvm::ArrayRef<uint8_t> bytes);
 
+/// The CRC-32C of A followed by B, from the CRC-32C of A, that of B and the
+/// length of B.
+uint32_t crc32cCombine(uint32_t first, uint32_t second, uint64_t secondBytes);
+
 /// "0x1234abcd".
 std::string formatCrc(uint32_t crc);
 

@@ -49,8 +49,11 @@ public:
   llvm::StringRef path() const { return filePath; }
   llvm::ArrayRef<uint8_t> bytes() const { return data; }
   uint64_t size() const { return data.size(); }
-  /// True when the bytes are the file's own (mapped), not a transformed copy.
-  bool isMapped() const { return static_cast<bool>(buffer); }
+  /// True when the bytes are the file's pages mapped into memory: not a
+  /// copy (a decrypted file, or a small file that the operating system
+  /// reads into the heap rather than maps). Only then do release(),
+  /// willNeed() and adviseRandom() act; on a copy they would destroy data.
+  bool isMapped() const { return mapped; }
 
   /// Tells the kernel that a range was consumed and its pages may be dropped
   /// from this process; keeps the resident set of long copies small.
@@ -66,6 +69,7 @@ private:
   MappedFile() = default;
   std::string filePath;
   std::unique_ptr<llvm::MemoryBuffer> buffer;
+  bool mapped = false;
   std::vector<uint8_t> owned;
   llvm::ArrayRef<uint8_t> data;
 };

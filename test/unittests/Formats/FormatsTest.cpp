@@ -8,6 +8,9 @@
 
 #include "mindshard/Formats/Checkpoint.h"
 #include "mindshard/Formats/Crypto.h"
+#include "mindshard/Formats/DType.h"
+#include "mindshard/Formats/Digest.h"
+#include "mindshard/Formats/FileIO.h"
 #include "mindshard/Formats/Strategy.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -15,6 +18,7 @@
 
 #include "gtest/gtest.h"
 
+#include <cstring>
 #include <numeric>
 
 using namespace mindshard;
@@ -273,6 +277,103 @@ TEST(CryptoTest, EncryptedCheckpointsOpenWithTheirKey) {
   auto checkpoint = unwrap(Checkpoint::open(encrypted, options));
   EXPECT_TRUE(checkpoint->isEncrypted());
   ASSERT_NE(checkpoint->find("w"), nullptr);
+}
+
+} // namespace
+
+namespace {
+
+/// CRC-32C one bit at a time, straight from the definition.
+uint32_t slowCrc32c(llvm::ArrayRef<uint8_t> bytes) {
+  uint32_t crc = 0xffffffffu;
+  for (uint8_t byte : bytes) {
+    crc ^= byte;
+    for (int bit = 0; bit < 8; ++bit)
+      crc = (crc >> 1) ^ (crc & 1 ? 0x82f63b78u : 0);
+  }
+  return ~crc;
+}
+
+TEST(DigestTest, Crc32cMatchesTheDefinition) {
+  const char *check = "123456789";
+  EXPECT_EQ(crc32c(0, llvm::ArrayRef<uint8_t>(
+                          reinterpret_cast<const uint8_t *>(check), 9)),
+            0xe3069283u);
+  // Sizes on both sides of the three-lane threshold, and odd tails.
+  std::vector<uint8_t> bytes(300007);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = uint8_t(i * 2654435761u >> 13);
+  for (size_t size : {0ul, 1ul, 7ul, 65535ul, 65536ul, 196611ul, 300007ul}) {
+    llvm::ArrayRef<uint8_t> part(bytes.data(), size);
+    EXPECT_EQ(crc32c(0, part), slowCrc32c(part)) << size;
+  }
+  // Streaming and combining agree with one pass.
+  llvm::ArrayRef<uint8_t> all(bytes);
+  uint32_t whole = crc32c(0, all);
+  uint32_t head = crc32c(0, all.take_front(100000));
+  EXPECT_EQ(crc32c(head, all.drop_front(100000)), whole);
+  EXPECT_EQ(crc32cCombine(head, crc32c(0, all.drop_front(100000)),
+                          all.size() - 100000),
+            whole);
+}
+
+TEST(DigestTest, Sha256MatchesTheStandard) {
+  Sha256 hash;
+  const char *abc = "abc";
+  hash.update(
+      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(abc), 3));
+  EXPECT_EQ(hash.finish(), "ba7816bf8f01cfea414140de5dae2223"
+                           "b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(DTypeTest, FloatConversionsRoundToNearestEven) {
+  EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
+  EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);
+  EXPECT_EQ(floatToHalf(1e6f), 0x7c00);
+  EXPECT_EQ(halfToFloat(0x0001), 5.960464477539063e-08f);
+  EXPECT_EQ(floatToBFloat16(1.0f), 0x3f80);
+  // 1 + 2^-8 is halfway between two bfloat16 values: it rounds to even.
+  EXPECT_EQ(floatToBFloat16(1.00390625f), 0x3f80);
+  EXPECT_EQ(bfloat16ToFloat(0x3f81), 1.0078125f);
+  float values[] = {1.5f, -2.25f};
+  uint8_t half[4];
+  ASSERT_TRUE(convertFloats(DType::Float32,
+                            reinterpret_cast<const uint8_t *>(values),
+                            DType::Float16, half, 2));
+  uint16_t first;
+  std::memcpy(&first, half, 2);
+  EXPECT_EQ(first, 0x3e00);
+  EXPECT_FALSE(convertFloats(DType::Int32,
+                             reinterpret_cast<const uint8_t *>(values),
+                             DType::Float16, half, 2));
+}
+
+} // namespace
+
+namespace {
+
+TEST(FileIOTest, ReleasingASmallFileKeepsItsBytes) {
+  // A file this small is read into the heap, not mapped: dropping its
+  // "pages" would zero them.
+  llvm::SmallString<128> path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("small", "bin", path));
+  std::vector<uint8_t> bytes(12000);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = uint8_t(i % 251 + 1);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    ASSERT_FALSE(ec);
+    os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  }
+  llvm::Expected<std::unique_ptr<MappedFile>> file = MappedFile::open(path);
+  ASSERT_TRUE(static_cast<bool>(file));
+  (*file)->release(0, bytes.size());
+  (*file)->willNeed(0, bytes.size());
+  EXPECT_EQ(
+      std::vector<uint8_t>((*file)->bytes().begin(), (*file)->bytes().end()),
+      bytes);
+  llvm::sys::fs::remove(path);
 }
 
 } // namespace

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# mindshard-export against an emulation of MindSpore's merge-then-split
+# resharding (load every training checkpoint whole, merge each parameter,
+# split it per predict rank), on a training run written by an independent
+# generator. Both write per-rank checkpoints of the predict slices; they are
+# compared tensor by tensor, and timed with their peak memory, side by side.
+#
+# Usage: bench/peer.sh PEER_DIR [WORK_DIR]
+#   PEER_DIR holds generator/scenarios.py and bench/ms_reshard_numpy.py
+#   (they need Debian's python3-numpy and python3-protobuf; neither is part
+#   of mindshard, and mindshard's own benchmark, bench/export.sh, does not
+#   need them).
+set -euo pipefail
+source "$(dirname "$0")/../scripts/common.sh"
+
+peer=${1:?give the folder of the generator and the peer}
+work=${2:-$MINDSHARD_BUILD/bench-peer}
+ensure_packages "${MINDSHARD_PACKAGES[@]}" time bc python3-numpy \
+  python3-protobuf
+build_mindshard >/dev/null
+bin=$MINDSHARD_BUILD/bin
+python=/usr/bin/python3
+
+if ! ls "$work"/gen/*/rank_7 >/dev/null 2>&1; then
+  say "generating the training run (scenarios.py --bench)"
+  "$python" "$peer/generator/scenarios.py" "$work/gen" --bench
+fi
+run=$(dirname "$(ls -d "$work"/gen/*/rank_0)")
+devices=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['predict_devices'])" "$run/scenario.json")
+train=$(ls -d "$run"/rank_* | wc -l)
+sync
+drop_caches() { echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+seconds() { echo "$(date +%s.%N) - $1" | bc; }
+
+say "mindshard-export --emit ckpt ($train training ranks -> $devices devices)"
+rm -rf "$work/ours" "$work/peer"
+drop_caches
+start=$(date +%s.%N)
+/usr/bin/time -f "%M" -o "$work/ours.rss" "$bin/mindshard-export" \
+  --network "$run/network.mindir" --train-strategy "$run/train_strategy.ckpt" \
+  --checkpoint-dir "$run" --devices "$devices" --emit ckpt --no-progress \
+  -o "$work/ours" >/dev/null
+ours=$(seconds "$start")
+
+say "the peer: merge then split, with numpy"
+drop_caches
+start=$(date +%s.%N)
+/usr/bin/time -f "%M" -o "$work/peer.rss" "$python" \
+  "$peer/bench/ms_reshard_numpy.py" \
+  --train-strategy "$run/train_strategy.ckpt" \
+  --checkpoints "$run/rank_{rank}/checkpoint_{rank}.ckpt" \
+  --train-devices "$train" \
+  --predict-strategy "$work/ours/predict_strategy.ckpt" \
+  --devices "$devices" -o "$work/peer"
+sync  # mindshard-export syncs what it writes; so must the peer
+theirs=$(seconds "$start")
+
+say "comparing the predict slices"
+for rank in $(seq 0 $((devices - 1))); do
+  "$bin/mindshard-bench-compare" --only-in-b \
+    "$work/ours/rank_$rank/checkpoint_$rank.ckpt" \
+    "$work/peer/checkpoint_$rank.ckpt"
+done
+
+ours_kib=$(cat "$work/ours.rss")
+theirs_kib=$(cat "$work/peer.rss")
+say "results"
+cat <<REPORT
+training run            $(du -sh "$run" | cut -f1) ($train ranks), to $devices devices
+mindshard-export        $ours s, peak RSS $((ours_kib / 1024)) MiB
+merge-then-split peer   $theirs s, peak RSS $((theirs_kib / 1024)) MiB
+speed-up                $(echo "scale=1; $theirs / $ours" | bc)x
+memory                  $(echo "scale=1; $theirs_kib / $ours_kib" | bc)x less
+REPORT
