@@ -271,11 +271,13 @@ struct ParameterInfo {
 /// the writer asks for them, each tensor's CRC-32C recorded.
 class DeviceData : public ParameterDataSource {
 public:
+  /// `order` is the order in which the writer asks for the parameters.
   DeviceData(int64_t rank, const std::map<std::string, ParameterInfo> &infos,
+             llvm::ArrayRef<std::string> order,
              TrainingCheckpoints &checkpoints, const CopyOptions &copy,
              Progress &progress, DeviceRecord &record)
-      : rank(rank), infos(infos), checkpoints(checkpoints), copy(copy),
-        progress(progress), record(record) {}
+      : rank(rank), infos(infos), order(order), checkpoints(checkpoints),
+        copy(copy), progress(progress), record(record) {}
 
   bool provides(llvm::StringRef name) const override {
     auto it = infos.find(name.str());
@@ -291,8 +293,16 @@ public:
         llvm::function_ref<llvm::Error(llvm::ArrayRef<uint8_t>)> sink) override;
 
 private:
+  /// Keeps the kernel reading a window of bytes ahead of the copy, so that
+  /// the disk always has requests queued.
+  void readAhead(llvm::StringRef current);
+
   int64_t rank;
   const std::map<std::string, ParameterInfo> &infos;
+  llvm::ArrayRef<std::string> order;
+  size_t nextToPrefetch = 0;
+  uint64_t prefetched = 0;
+  uint64_t consumed = 0;
   TrainingCheckpoints &checkpoints;
   const CopyOptions &copy;
   Progress &progress;
@@ -301,11 +311,22 @@ private:
 
 } // namespace
 
+void DeviceData::readAhead(llvm::StringRef current) {
+  constexpr uint64_t window = 256ull << 20;
+  while (nextToPrefetch < order.size() &&
+         (prefetched < consumed + window || order[nextToPrefetch] == current)) {
+    const ParameterInfo &info = infos.at(order[nextToPrefetch++]);
+    if (std::optional<SlicePlan> plan = getSlicePlan(info.op, rank))
+      prefetched += prefetchSlice(checkpoints, info.name, *plan);
+  }
+}
+
 llvm::Error DeviceData::write(
     llvm::StringRef name,
     llvm::function_ref<llvm::Error(llvm::ArrayRef<uint8_t>)> sink) {
   const ParameterInfo &info = infos.at(name.str());
   std::optional<SlicePlan> plan = getSlicePlan(info.op, rank);
+  readAhead(name);
   TensorRecord tensor;
   tensor.name = name.str();
   tensor.dtype = info.outputDType;
@@ -333,6 +354,7 @@ llvm::Error DeviceData::write(
                     }))
     return error;
   tensor.crc32c = crc;
+  consumed += tensor.bytes;
   record.tensors.push_back(std::move(tensor));
   return llvm::Error::success();
 }
@@ -379,6 +401,8 @@ private:
   std::vector<int64_t> ranks;
   std::unique_ptr<TrainingCheckpoints> checkpoints;
   std::map<std::string, ParameterInfo> parameters;
+  /// The planned parameters in module order, the order they are written.
+  std::vector<std::string> parameterOrder;
   /// The exportable module of each device program.
   std::map<std::string, OwningOpRef<ModuleOp>> programModules;
   std::map<std::string, std::unique_ptr<MindIRWriter>> writers;
@@ -482,6 +506,7 @@ llvm::Error ExportJob::plan() {
     if (!plan || plan->pieces.empty())
       continue;
     ParameterInfo &info = parameters[parameter.getSymName().str()];
+    parameterOrder.push_back(parameter.getSymName().str());
     info.op = parameter;
     info.name = parameter.getSymName().str();
     llvm::Expected<const Checkpoint *> checkpoint =
@@ -513,7 +538,8 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
   record.rank = rank;
   record.program = program;
   CopyOptions copy;
-  DeviceData data(rank, parameters, *checkpoints, copy, *progress, record);
+  DeviceData data(rank, parameters, parameterOrder, *checkpoints, copy,
+                  *progress, record);
 
   if (options.emit == EmitKind::MindIR) {
     std::string path =
@@ -757,8 +783,18 @@ llvm::Expected<ExportSummary> ExportJob::run() {
     return std::move(error);
   };
 
+  // The time each step takes, for --timings.
+  std::vector<std::pair<const char *, double>> steps;
+  auto stepDone = [&, last = std::chrono::steady_clock::now()](
+                      const char *name) mutable {
+    auto now = std::chrono::steady_clock::now();
+    steps.emplace_back(name, std::chrono::duration<double>(now - last).count());
+    last = now;
+  };
+
   if (llvm::Error error = partition())
     return fail(std::move(error));
+  stepDone("network, passes, predict strategy");
   if (ranks.empty()) {
     log << llvm::formatv("process {0} of {1} has no device to write\n",
                          options.process.index, options.process.count);
@@ -768,10 +804,13 @@ llvm::Expected<ExportSummary> ExportJob::run() {
   }
   if (llvm::Error error = plan())
     return fail(std::move(error));
+  stepDone("checkpoints indexed, slices planned");
   if (llvm::Error error = writeDevices())
     return fail(std::move(error));
+  stepDone("device files written");
   if (llvm::Error error = writeManifests())
     return fail(std::move(error));
+  stepDone("manifest written");
 
   ExportSummary summary;
   summary.devices = devices;
@@ -810,7 +849,11 @@ llvm::Expected<ExportSummary> ExportJob::run() {
   if (options.verify) {
     if (llvm::Error error = verifyExport(options.outputDir, log, manifests))
       return std::move(error);
+    stepDone("verified");
   }
+  if (options.timings)
+    for (auto [name, seconds] : steps)
+      log << llvm::formatv("  {0,7:f3} s  {1}\n", seconds, name);
   return summary;
 }
 

@@ -200,6 +200,32 @@ void BoxReader::prefetch(int64_t beginRow, int64_t endRow) const {
                    });
 }
 
+uint64_t mindshard::prefetchSlice(TrainingCheckpoints &checkpoints,
+                                  llvm::StringRef name, const SlicePlan &plan) {
+  uint64_t bytes = 0;
+  for (const Piece &piece : plan.pieces) {
+    llvm::Expected<const Checkpoint *> checkpoint =
+        checkpoints.get(piece.sourceRank);
+    if (!checkpoint) {
+      // copySlice() reports it.
+      llvm::consumeError(checkpoint.takeError());
+      continue;
+    }
+    const TensorEntry *entry = (*checkpoint)->find(name);
+    if (!entry)
+      continue;
+    unsigned elementBytes = std::max(1u, getElementBits(entry->dtype) / 8);
+    int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
+    int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
+    forEachFileRange(*entry, elementBytes, first, first + count,
+                     [&](uint64_t offset, uint64_t size) {
+                       (*checkpoint)->bytes().willNeed(offset, size);
+                       bytes += size;
+                     });
+  }
+  return bytes;
+}
+
 llvm::Error
 mindshard::copySlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
                      DType dtype, const SlicePlan &plan,

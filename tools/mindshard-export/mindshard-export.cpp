@@ -75,6 +75,9 @@ static cl::opt<bool>
     progress("progress",
              cl::desc("Show progress on stderr (the default on a terminal)"),
              cl::cat(category));
+static cl::opt<bool> timings("timings",
+                             cl::desc("Print the time each step took"),
+                             cl::cat(category));
 static cl::opt<bool> noProgress("no-progress", cl::desc("Never show progress"),
                                 cl::cat(category));
 static cl::opt<bool>
@@ -126,6 +129,7 @@ static llvm::Expected<ExportOptions> buildOptions() {
   options.predictStrategy = predictStrategy;
   options.outputDir = output;
   options.verify = verify;
+  options.timings = timings;
   options.sha256 = sha256;
   options.sync = !noSync;
   options.verifyCrc = !noCrc;

@@ -60,6 +60,8 @@ struct ExportOptions {
   /// Devices written at once.
   unsigned jobs = 1;
   bool progress = false;
+  /// Print the time each step took.
+  bool timings = false;
   /// Re-read what was written and check it against the manifest.
   bool verify = false;
   /// Record every file's SHA-256 (what sha256sum prints) in the manifest

@@ -70,6 +70,11 @@ inline DType outputDType(DType source, const CopyOptions &options) {
   return options.castTo && isFloat(source) ? *options.castTo : source;
 }
 
+/// Asks the kernel to read ahead the checkpoint bytes that copySlice() will
+/// read for `plan`; returns their number.
+uint64_t prefetchSlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
+                       const SlicePlan &plan);
+
 /// Writes the bytes of the slice planned by `plan` of parameter `name`
 /// (held as `dtype` in the checkpoints), row-major, through `sink`.
 llvm::Error
