@@ -88,10 +88,8 @@ static void gf2Square(uint32_t *square, const uint32_t *matrix) {
     square[n] = gf2Times(matrix, matrix[n]);
 }
 
-uint32_t mindshard::crc32cCombine(uint32_t first, uint32_t second,
-                                  uint64_t secondBytes) {
-  if (secondBytes == 0)
-    return first;
+/// The CRC state after `bytes` zero bytes, from the state before.
+static uint32_t appendZeros(uint32_t first, uint64_t secondBytes) {
   uint32_t even[32], odd[32];
   // The operator for one zero bit.
   odd[0] = kCastagnoli;
@@ -112,7 +110,30 @@ uint32_t mindshard::crc32cCombine(uint32_t first, uint32_t second,
       first = gf2Times(odd, first);
     secondBytes >>= 1;
   } while (secondBytes);
-  return first ^ second;
+  return first;
+}
+
+uint32_t mindshard::crc32cCombine(uint32_t first, uint32_t second,
+                                  uint64_t secondBytes) {
+  if (secondBytes == 0)
+    return first;
+  // The same few lengths come back again and again (blocks and lanes of
+  // one size): keep the operator of the last lengths seen, as the matrix
+  // whose column i is what appending the zeros does to bit i.
+  struct Operator {
+    uint64_t bytes = 0;
+    uint32_t matrix[32];
+  };
+  thread_local Operator cache[4];
+  thread_local unsigned nextSlot = 0;
+  for (const Operator &op : cache)
+    if (op.bytes == secondBytes)
+      return gf2Times(op.matrix, first) ^ second;
+  Operator &op = cache[nextSlot++ % 4];
+  op.bytes = secondBytes;
+  for (int bit = 0; bit < 32; ++bit)
+    op.matrix[bit] = appendZeros(1u << bit, secondBytes);
+  return gf2Times(op.matrix, first) ^ second;
 }
 
 #if defined(__x86_64__)

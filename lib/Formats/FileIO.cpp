@@ -58,6 +58,8 @@ MappedFile::open(llvm::StringRef path) {
   file->buffer = std::move(*buffer);
   file->mapped =
       file->buffer->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap;
+  std::string name = path.str();
+  file->fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
   file->data = llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(file->buffer->getBufferStart()),
       file->buffer->getBufferSize());
@@ -101,10 +103,46 @@ void MappedFile::release(uint64_t offset, uint64_t size) const {
     ::madvise(const_cast<uint8_t *>(begin), length, MADV_DONTNEED);
 }
 
+MappedFile::~MappedFile() {
+  if (fd >= 0)
+    ::close(fd);
+}
+
+llvm::Error MappedFile::read(uint64_t offset, uint64_t size,
+                             uint8_t *out) const {
+  if (offset > data.size() || size > data.size() - offset)
+    return fileError(filePath, llvm::formatv("a read of {0} bytes at {1} "
+                                             "leaves the file of {2} bytes",
+                                             size, offset, data.size()));
+  if (fd < 0) {
+    std::memcpy(out, data.data() + offset, size);
+    return llvm::Error::success();
+  }
+  while (size > 0) {
+    ssize_t n = ::pread(fd, out, size, offset);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return n < 0 ? errnoError(filePath, "read")
+                   : fileError(filePath, "ends early: was it cut short "
+                                         "while being read?");
+    out += n;
+    offset += n;
+    size -= n;
+  }
+  return llvm::Error::success();
+}
+
 void MappedFile::willNeed(uint64_t offset, uint64_t size) const {
-  if (!isMapped() || offset >= data.size())
+  if (offset >= data.size())
     return;
   size = std::min<uint64_t>(size, data.size() - offset);
+  if (fd >= 0) {
+    ::posix_fadvise(fd, offset, size, POSIX_FADV_WILLNEED);
+    return;
+  }
+  if (!isMapped())
+    return;
   auto [begin, length] = alignedRange(data, offset, size, /*inner=*/false);
   if (length)
     ::madvise(const_cast<uint8_t *>(begin), length, MADV_WILLNEED);

@@ -179,14 +179,18 @@ void BoxReader::release(int64_t beginRow, int64_t endRow) const {
 llvm::Error BoxReader::stream(
     int64_t beginRow, int64_t endRow, uint64_t partBytes,
     llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const {
+  // Parts small enough to stay in the processor's cache between the read,
+  // the checksum and the write.
+  std::vector<uint8_t> part(std::min<uint64_t>(partBytes, 1ull << 20));
   llvm::Error result = llvm::Error::success();
   forEachFileRange(
       entry, elementBytes, beginRow, endRow,
       [&](uint64_t offset, uint64_t size) {
         for (uint64_t at = offset, end = offset + size; at < end && !result;) {
-          uint64_t length = std::min(partBytes, end - at);
-          result = sink(checkpoint.bytes().bytes().slice(at, length));
-          checkpoint.bytes().release(at, length);
+          uint64_t length = std::min<uint64_t>(part.size(), end - at);
+          result = checkpoint.bytes().read(at, length, part.data());
+          if (!result)
+            result = sink(ArrayRef<uint8_t>(part.data(), length));
           at += length;
         }
       });

@@ -60,6 +60,10 @@ public:
   void release(uint64_t offset, uint64_t size) const;
   /// Tells the kernel a range will be read soon, in order.
   void willNeed(uint64_t offset, uint64_t size) const;
+  /// Copies a range out, with pread() when the bytes are a file's: no page
+  /// of the mapping is touched, so nothing needs releasing afterwards.
+  llvm::Error read(uint64_t offset, uint64_t size, uint8_t *out) const;
+  ~MappedFile();
   /// Tells the kernel that the file is read here and there (indexing), so
   /// that a page fault maps one page and reads nothing ahead; false restores
   /// the default.
@@ -70,6 +74,8 @@ private:
   std::string filePath;
   std::unique_ptr<llvm::MemoryBuffer> buffer;
   bool mapped = false;
+  /// The file, open for pread(); -1 for bytes held in memory.
+  int fd = -1;
   std::vector<uint8_t> owned;
   llvm::ArrayRef<uint8_t> data;
 };
