@@ -492,7 +492,7 @@ llvm::Error ExportJob::plan() {
     std::vector<int64_t> all;
     for (int64_t rank = 0; rank < trainRanks; ++rank)
       all.push_back(rank);
-    checkpoints->openAll(all, options.jobs);
+    checkpoints->openAll(all, std::max(options.jobs, 8u));
   }
 
   AttachSlicesConfig config;
