@@ -18,6 +18,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
                    "Inputs", "data", "unittests", "README.md"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%craft", "%s %s" % (
     sys.executable,
     os.path.join(config.mindshard_src_root, "test", "Inputs", "craft.py"))))

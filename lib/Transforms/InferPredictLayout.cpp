@@ -152,6 +152,15 @@ LogicalResult InferPredictLayoutPass::chooseStrategies(func::FuncOp graph) {
       source = "batch";
     }
 
+    // A strategy from a file is diagnosed on the op, with where it came from.
+    ScopedDiagnosticHandler fromFile(context, [&](Diagnostic &diagnostic) {
+      if (source == "predict-strategy" &&
+          diagnostic.getSeverity() == DiagnosticSeverity::Error)
+        diagnostic.attachNote()
+            << "the strategy is entry '" << key
+            << "' of the predict strategy file " << predictStrategyFile;
+      return failure(); // Report it as usual.
+    });
     FailureOr<OpSharding> sharding = computeSharding(op, strategy, devices);
     if (mlir::failed(sharding)) {
       failed = true;

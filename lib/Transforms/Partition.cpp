@@ -534,6 +534,9 @@ void PartitionPass::runOnOperation() {
       return signalPassFailure();
     }
     numCollectives += device.collectives();
+    // Outputs kept sharded keep the layout that says which part each
+    // device returns.
+    func.setAllResultAttrs(graph.getAllResultAttrs());
     std::string text = programText(func);
     auto [it, inserted] = programs.try_emplace(text, func);
     if (!inserted) {

@@ -17,7 +17,16 @@ Python standard library alone.
     craft.py safetensors OUT HEADER_JSON DATA_BYTES
                                           a .safetensors file with the given
                                           header and DATA_BYTES zero bytes
+    craft.py random OUT DTYPE COUNT [SEED]
+                                          COUNT random little-endian values
+                                          (float32 in [-1, 1), or int32 in
+                                          [0, 64) for Int32)
+    craft.py weights OUT NAME:DIMS[:DTYPE] ...
+                                          a .ckpt of random float32 (or
+                                          float16) tensors, DIMS as 32x64
 """
+
+import random
 
 import json
 import struct
@@ -44,6 +53,16 @@ def record(tag, dtype, dims, size):
     tensor += field(2, dtype.encode()) + field(3, bytes(size))
     value = field(1, tag.encode()) + field(2, tensor)
     return field(1, value)
+
+
+def random_values(rng, dtype, count):
+    if dtype == "Int32":
+        return struct.pack("<%di" % count,
+                           *(rng.randrange(64) for _ in range(count)))
+    values = [rng.uniform(-1, 1) for _ in range(count)]
+    if dtype == "Float16":
+        return struct.pack("<%de" % count, *values)
+    return struct.pack("<%df" % count, *values)
 
 
 def main(argv):
@@ -89,6 +108,24 @@ def main(argv):
         header = argv[3].encode()
         open(argv[2], "wb").write(
             struct.pack("<Q", len(header)) + header + bytes(int(argv[4])))
+    elif command == "random":
+        rng = random.Random(int(argv[5]) if len(argv) > 5 else 1)
+        open(argv[2], "wb").write(random_values(rng, argv[3], int(argv[4])))
+    elif command == "weights":
+        rng = random.Random(7)
+        out = b""
+        for spec in argv[3:]:
+            name, dims, *dtype = spec.split(":")
+            dtype = dtype[0] if dtype else "Float32"
+            dims = [int(d) for d in dims.split("x")]
+            count = 1
+            for d in dims:
+                count *= d
+            data = random_values(rng, dtype, count)
+            tensor = b"".join(varint(1 << 3) + varint(d) for d in dims)
+            tensor += field(2, dtype.encode()) + field(3, data)
+            out += field(1, field(1, name.encode()) + field(2, tensor))
+        open(argv[2], "wb").write(out)
     else:
         sys.exit("unknown command " + command)
 

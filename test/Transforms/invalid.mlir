@@ -1,0 +1,44 @@
+// Strategies the passes reject, each diagnosed on the op with the numbers
+// that disagree.
+// RUN: mindshard-opt %s -split-input-file -verify-diagnostics \
+// RUN:   -mindshard-infer-predict-layout="devices=8"
+
+module attributes {mindir.main_graph = @not_power_of_two} {
+  func.func @not_power_of_two(%x: tensor<12x32xf32>) -> tensor<12x32xf32> {
+    // expected-error @below {{strategy ((3, 1)) splits dimension 0 of input 0 3 ways; on 8 devices MindSpore takes only powers of 2}}
+    %y = mindir.ReLU %x {in_strategy = #mindir.strategy<[3, 1]>} : tensor<12x32xf32>
+    return %y : tensor<12x32xf32>
+  }
+}
+
+// -----
+
+module attributes {mindir.main_graph = @too_many_devices} {
+  func.func @too_many_devices(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    // expected-error @below {{strategy ((16, 1)) needs 16 devices, which does not divide the 8 devices to serve on}}
+    %y = mindir.ReLU %x {in_strategy = #mindir.strategy<[16, 1]>} : tensor<16x32xf32>
+    return %y : tensor<16x32xf32>
+  }
+}
+
+// -----
+
+module attributes {mindir.main_graph = @contraction} {
+  mindir.parameter @w : tensor<32x64xf32>
+  func.func @contraction(%x: tensor<16x32xf32>) -> tensor<16x64xf32> {
+    %w = mindir.get_parameter @w : tensor<32x64xf32>
+    // expected-error @below {{strategy ((2, 2), (4, 1)): the contracting dimension is split 2 ways in x1 but 4 ways in x2}}
+    %y = mindir.MatMul %x, %w {in_strategy = #mindir.strategy<[2, 2], [4, 1]>} : (tensor<16x32xf32>, tensor<32x64xf32>) -> tensor<16x64xf32>
+    return %y : tensor<16x64xf32>
+  }
+}
+
+// -----
+
+module attributes {mindir.main_graph = @softmax_axis} {
+  func.func @softmax_axis(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    // expected-error @below {{strategy ((2, 4)) splits dimension 1, the softmax axis; it must be 1}}
+    %y = mindir.Softmax %x {in_strategy = #mindir.strategy<[2, 4]>} : tensor<16x32xf32>
+    return %y : tensor<16x32xf32>
+  }
+}
