@@ -41,9 +41,9 @@ int main(int argc, char **argv) {
   auto a = Checkpoint::open(first);
   auto b = Checkpoint::open(second);
   if (!a || !b) {
-    llvm::WithColor::error() << (a ? "" : llvm::toString(a.takeError()))
-                             << (b ? "" : llvm::toString(b.takeError()))
-                             << "\n";
+    llvm::WithColor::error()
+        << (a ? "" : llvm::toString(a.takeError()))
+        << (b ? "" : llvm::toString(b.takeError())) << "\n";
     return 2;
   }
   int differences = 0;

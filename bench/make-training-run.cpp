@@ -8,7 +8,7 @@
 // The weights are bfloat16, the Adam states float32, the values random.
 //
 //   mindshard-bench-make-run OUT [--layers 4] [--hidden 2048] [--ffn 8192]
-//       [--vocab 32000] [--dp 2] [--mp 4] [--predict 4]
+//       [--vocab 32000] [--dp 2] [--mp 4] [--predict 4] [--network-only]
 //
 // The network's MatMuls carry the serving strategy for `predict` devices.
 //
@@ -40,6 +40,10 @@ static cl::opt<int64_t> vocab("vocab", cl::init(32000));
 static cl::opt<int64_t> dataParallel("dp", cl::init(2));
 static cl::opt<int64_t> modelParallel("mp", cl::init(4));
 static cl::opt<int64_t> predict("predict", cl::init(4));
+static cl::opt<bool>
+    networkOnly("network-only",
+                cl::desc("Write the network and the strategy, no checkpoints "
+                         "(for the pipeline's scale benchmark)"));
 
 namespace {
 
@@ -235,6 +239,12 @@ int main(int argc, char **argv) {
   if (llvm::Error error =
           writeStrategyFile(output + "/train_strategy.ckpt", strategy))
     return fail(std::move(error));
+
+  if (networkOnly) {
+    llvm::outs() << llvm::formatv("{0}: {1} weights, network and strategy\n",
+                                  output, weights.size());
+    return 0;
+  }
 
   // One checkpoint per training rank.
   uint64_t total = 0;

@@ -25,27 +25,40 @@ using namespace mindshard;
 // Lookups
 //===----------------------------------------------------------------------===//
 
+void StrategyFile::index() const {
+  if (indexedLayouts == layouts.size() &&
+      indexedStrategies == strategies.size())
+    return;
+  layoutIndex.clear();
+  strategyIndex.clear();
+  for (auto [position, layout] : llvm::enumerate(layouts))
+    layoutIndex[layout.name].push_back(position);
+  for (auto [position, strategy] : llvm::enumerate(strategies))
+    strategyIndex.try_emplace(strategy.name, position);
+  indexedLayouts = layouts.size();
+  indexedStrategies = strategies.size();
+}
+
 llvm::SmallVector<const ParameterLayout *, 1>
 StrategyFile::findLayouts(llvm::StringRef name) const {
+  index();
   llvm::SmallVector<const ParameterLayout *, 1> found;
-  for (const ParameterLayout &layout : layouts)
-    if (layout.name == name)
-      found.push_back(&layout);
+  auto it = layoutIndex.find(name);
+  if (it != layoutIndex.end())
+    for (size_t position : it->second)
+      found.push_back(&layouts[position]);
   return found;
 }
 
 const ParameterLayout *StrategyFile::findLayout(llvm::StringRef name) const {
-  for (const ParameterLayout &layout : layouts)
-    if (layout.name == name)
-      return &layout;
-  return nullptr;
+  llvm::SmallVector<const ParameterLayout *, 1> found = findLayouts(name);
+  return found.empty() ? nullptr : found.front();
 }
 
 const OpStrategy *StrategyFile::findStrategy(llvm::StringRef key) const {
-  for (const OpStrategy &strategy : strategies)
-    if (strategy.name == key)
-      return &strategy;
-  return nullptr;
+  index();
+  auto it = strategyIndex.find(key);
+  return it == strategyIndex.end() ? nullptr : &strategies[it->second];
 }
 
 int64_t StrategyFile::stageCount() const {

@@ -36,11 +36,11 @@ namespace {
 
 /// The parameter an operand reads, looking through the ops MindSpore looks
 /// through when it names strategies (Load, Depend, Cast).
-ParameterOp readParameter(Value value) {
+ParameterOp readParameter(Value value, SymbolTableCollection &symbols) {
   while (Operation *op = value.getDefiningOp()) {
     if (auto read = dyn_cast<GetParameterOp>(op))
-      return SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
-          op, read.getNameAttr());
+      return symbols.lookupNearestSymbolFrom<ParameterOp>(op,
+                                                          read.getNameAttr());
     if (!isa<LoadOp, DependOp, CastOp>(op))
       return nullptr;
     value = op->getOperand(0);
@@ -68,6 +68,9 @@ private:
   LogicalResult writeStrategy(ModuleOp module);
 
   std::optional<StrategyFile> predictFile;
+  /// Symbol lookups, cached for the run: a module has a parameter per
+  /// weight.
+  SymbolTableCollection *symbols = nullptr;
   SmallVector<StrategyFile> trainFiles;
   llvm::DenseMap<Operation *, OpSharding> shardings;
   /// Values whose layout is known.
@@ -101,7 +104,7 @@ LogicalResult InferPredictLayoutPass::loadStrategyFiles() {
 
 std::string InferPredictLayoutPass::strategyKey(Operation *op) {
   for (Value operand : op->getOperands())
-    if (ParameterOp parameter = readParameter(operand))
+    if (ParameterOp parameter = readParameter(operand, *symbols))
       return (getPrimitiveName(op) + "_" + parameter.getSymName()).str();
   return "";
 }
@@ -223,7 +226,7 @@ LogicalResult InferPredictLayoutPass::require(OpOperand &operand,
     return success();
 
   // A parameter is split one way for all its users, as MindSpore requires.
-  if (ParameterOp parameter = readParameter(value);
+  if (ParameterOp parameter = readParameter(value, *symbols);
       parameter && parameter.getPredictLayoutAttr() &&
       !isa<CastOp>(value.getDefiningOp())) {
     InFlightDiagnostic diagnostic = user->emitOpError();
@@ -287,8 +290,8 @@ LogicalResult InferPredictLayoutPass::propagate(func::FuncOp graph) {
       continue;
 
     if (auto read = dyn_cast<GetParameterOp>(op)) {
-      pending[read] = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
-          op, read.getNameAttr());
+      pending[read] =
+          symbols->lookupNearestSymbolFrom<ParameterOp>(op, read.getNameAttr());
       continue;
     }
     if (isa<LoadOp, DependOp>(op)) {
@@ -444,6 +447,8 @@ LogicalResult InferPredictLayoutPass::writeStrategy(ModuleOp module) {
 }
 
 void InferPredictLayoutPass::runOnOperation() {
+  SymbolTableCollection symbolTables;
+  symbols = &symbolTables;
   ModuleOp module = getOperation();
   if (devices < 1) {
     module.emitError() << "give the number of devices to serve on with "

@@ -73,6 +73,8 @@ private:
   /// A new op of `name` on `operands`.
   Operation *make(StringRef name, ValueRange operands, TypeRange results,
                   ArrayRef<NamedAttribute> attrs, Location loc);
+  /// Symbol lookups, cached: a module has a parameter per weight.
+  SymbolTableCollection symbols;
   Value make1(StringRef name, ValueRange operands, Type result,
               ArrayRef<NamedAttribute> attrs, Location loc) {
     return make(name, operands, result, attrs, loc)->getResult(0);
@@ -352,8 +354,8 @@ LogicalResult DeviceProgramBuilder::emit(Operation *op) {
     return success();
   }
   if (auto read = dyn_cast<GetParameterOp>(op)) {
-    auto parameter = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
-        op, read.getNameAttr());
+    auto parameter =
+        symbols.lookupNearestSymbolFrom<ParameterOp>(op, read.getNameAttr());
     Type type = read.getType();
     if (LayoutAttr layout = parameter.getPredictLayoutAttr()) {
       llvm::Expected<Box> box = layout.getTensorLayout().slice(

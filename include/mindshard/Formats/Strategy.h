@@ -16,6 +16,7 @@
 #include "mindshard/Layout/TensorLayout.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -61,6 +62,14 @@ struct StrategyFile {
   const OpStrategy *findStrategy(llvm::StringRef key) const;
   /// The number of pipeline stages the layouts use.
   int64_t stageCount() const;
+
+private:
+  /// Name lookups, indexed on first use and again when entries were added.
+  void index() const;
+  mutable llvm::StringMap<llvm::SmallVector<size_t, 1>> layoutIndex;
+  mutable llvm::StringMap<size_t> strategyIndex;
+  mutable size_t indexedLayouts = 0;
+  mutable size_t indexedStrategies = 0;
 };
 
 /// Reads a strategy file: JSON when the name ends in ".json", else
