@@ -12,7 +12,7 @@ MINDSHARD_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libprotobuf-dev protobuf-compiler
   libgtest-dev libssl-dev zlib1g-dev
-  openmpi-bin
+  openmpi-bin openssl
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -31,6 +31,9 @@ llvm_config.use_default_substitutions()
 # Open MPI's launcher, for the tests of one rank per process.
 if shutil.which("mpirun"):
     config.available_features.add("mpirun")
+# The openssl command, to encrypt test checkpoints.
+if shutil.which("openssl"):
+    config.available_features.add("openssl")
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mindshard_tools_dir,
                              append_path=True)

@@ -40,13 +40,32 @@ struct RuntimeValue {
   const HostTensor *tensor() const { return std::get_if<HostTensor>(&value); }
 };
 
+/// Where an op is: "file:line:col", or the MindIR node it was imported from.
+void printLocation(Location location, llvm::raw_ostream &os) {
+  if (auto file = dyn_cast<FileLineColLoc>(location)) {
+    os << file.getFilename().getValue() << ":" << file.getLine() << ":"
+       << file.getColumn();
+  } else if (auto name = dyn_cast<NameLoc>(location)) {
+    if (!isa<UnknownLoc>(name.getChildLoc())) {
+      printLocation(name.getChildLoc(), os);
+      os << ": ";
+    }
+    os << "node " << name.getName().getValue();
+  } else if (auto fused = dyn_cast<FusedLoc>(location);
+             fused && !fused.getLocations().empty()) {
+    printLocation(fused.getLocations().front(), os);
+  } else {
+    location.print(os);
+  }
+}
+
+/// "file:line:col: 'mindir.Op': message".
 llvm::Error runError(Operation *op, const llvm::Twine &message) {
-  std::string location;
-  llvm::raw_string_ostream os(location);
-  op->getLoc().print(os);
-  return llvm::createStringError(
-      llvm::inconvertibleErrorCode(),
-      llvm::formatv("{0} at {1}: {2}", op->getName(), os.str(), message.str()));
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  printLocation(op->getLoc(), os);
+  os << ": '" << op->getName() << "': " << message;
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), text);
 }
 
 DType dtypeOf(Type type) {
@@ -845,18 +864,19 @@ llvm::Expected<std::vector<HostTensor>>
 mindshard::runGraph(func::FuncOp graph, ArrayRef<HostTensor> inputs,
                     const RunOptions &options) {
   std::vector<RuntimeValue> arguments;
-  for (auto [input, type] : llvm::zip(inputs, graph.getArgumentTypes())) {
+  for (auto [index, input, type] :
+       llvm::enumerate(inputs, graph.getArgumentTypes())) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor)
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
-          llvm::formatv("graph input of type {0} is not a tensor", type));
+          llvm::formatv("graph input {0} of type {1} is not a tensor", index,
+                        type));
     if (input.shape != SmallVector<int64_t, 4>(tensor.getShape()))
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
-          llvm::formatv("an input of shape {0} does not fit the graph's "
-                        "input type",
-                        formatList(input.shape)));
+          llvm::formatv("input {0} has shape {1}; graph '{2}' takes {3}", index,
+                        formatList(input.shape), graph.getSymName(), type));
     arguments.push_back(RuntimeValue{input});
   }
   GraphRunner runner(options);
@@ -894,6 +914,13 @@ llvm::Expected<HostTensor> Collectives::exchange(int64_t rank, StringRef kind,
                                                  ArrayRef<int64_t> ranks,
                                                  const HostTensor &input,
                                                  const Combine &combine) {
+  for (int64_t member : ranks)
+    if (member < 0 || member >= devices)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("group '{0}' {1} needs rank {2}, but {3} device(s) "
+                        "run; run all the per-device programs together",
+                        group, formatList(ranks), member, devices));
   auto position = llvm::find(ranks, rank) - ranks.begin();
   std::unique_lock<std::mutex> lock(mutex);
   int64_t call = calls[{group.str(), rank}]++;
@@ -1036,7 +1063,7 @@ llvm::Expected<std::vector<std::vector<HostTensor>>> mindshard::runDevices(
     ArrayRef<func::FuncOp> programs, ArrayRef<HostTensor> inputs,
     ArrayRef<ParameterValues *> parameters, const GroupRanks *groups,
     std::chrono::milliseconds timeout) {
-  Collectives collectives(timeout);
+  Collectives collectives(programs.size(), timeout);
   size_t devices = programs.size();
   std::vector<std::optional<llvm::Expected<std::vector<HostTensor>>>> results(
       devices);
@@ -1061,8 +1088,11 @@ llvm::Expected<std::vector<std::vector<HostTensor>>> mindshard::runDevices(
   for (size_t rank = 0; rank < devices; ++rank) {
     if (!*results[rank]) {
       std::string message = llvm::toString(results[rank]->takeError());
-      if (message != "another device failed")
-        errors += llvm::formatv("device {0}: {1}\n", rank, message).str();
+      if (message == "another device failed")
+        continue;
+      if (devices > 1)
+        errors += llvm::formatv("device {0}: ", rank).str();
+      errors += message + "\n";
       continue;
     }
     outputs.push_back(std::move(**results[rank]));

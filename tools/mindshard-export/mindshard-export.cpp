@@ -103,6 +103,12 @@ static cl::opt<std::string> targetVersion(
     cl::desc("The MindSpore version the files are for (2.2: attributes, "
              "2.3 on: init arguments as inputs)"),
     cl::cat(category));
+static cl::opt<uint64_t> externalData(
+    "external-data-threshold",
+    cl::desc("Per-device weights past this many bytes go to "
+             "<name>_variables/data_0 beside <name>_graph.mindir, as "
+             "MindSpore writes them past 1 GiB"),
+    cl::init(1ull << 30), cl::value_desc("bytes"), cl::cat(category));
 static cl::opt<bool>
     noSync("no-sync", cl::desc("Do not sync the files to disk before renaming"),
            cl::cat(category));
@@ -134,6 +140,7 @@ static llvm::Expected<ExportOptions> buildOptions() {
   options.sync = !noSync;
   options.verifyCrc = !noCrc;
   options.targetVersion = targetVersion;
+  options.externalDataThreshold = externalData;
 
   if (rank >= 0)
     options.ranks.push_back(rank);
@@ -184,6 +191,7 @@ int main(int argc, char **argv) {
       "mindshard-export: one MindIR file per serving device, from a "
       "MindSpore training run\n");
   auto fail = [](llvm::Error error) {
+    llvm::outs().flush();
     llvm::WithColor::error(llvm::errs(), "mindshard-export")
         << llvm::toString(std::move(error)) << "\n";
     return 1;

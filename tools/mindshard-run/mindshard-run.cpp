@@ -419,6 +419,7 @@ int main(int argc, char **argv) {
   context
       .loadDialect<mindshard::mindir::MindIRDialect, mlir::func::FuncDialect>();
   auto fail = [](llvm::Error error) {
+    llvm::outs().flush();
     llvm::WithColor::error(llvm::errs(), "mindshard-run")
         << llvm::toString(std::move(error)) << "\n";
     return 1;
@@ -430,6 +431,7 @@ int main(int argc, char **argv) {
   if (!ok)
     return fail(ok.takeError());
   if (!*ok) {
+    llvm::outs().flush();
     llvm::WithColor::error(llvm::errs(), "mindshard-run")
         << "outputs differ past the tolerance\n";
     return 1;

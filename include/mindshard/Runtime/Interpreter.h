@@ -30,9 +30,10 @@ namespace mindshard {
 /// gets its result.
 class Collectives {
 public:
-  explicit Collectives(
-      std::chrono::milliseconds timeout = std::chrono::seconds(60))
-      : timeout(timeout) {}
+  /// `devices` ranks take part, 0 to devices - 1.
+  explicit Collectives(int64_t devices, std::chrono::milliseconds timeout =
+                                            std::chrono::seconds(60))
+      : devices(devices), timeout(timeout) {}
 
   llvm::Expected<HostTensor> allReduce(int64_t rank, llvm::StringRef group,
                                        llvm::ArrayRef<int64_t> ranks,
@@ -69,6 +70,7 @@ private:
     bool done = false;
     std::string error;
   };
+  int64_t devices;
   std::chrono::milliseconds timeout;
   std::mutex mutex;
   std::condition_variable changed;
