@@ -49,3 +49,18 @@ module attributes {mindir.producer_name = "MindSpore", mindir.model_version = "2
     return
   }
 }
+
+// The slice plans of mindshard-attach-slices: each device's slice and the
+// pieces of training slices that tile it; a scalar's lists are empty.
+// CHECK: mindir.parameter @planned {{.*}}mindir.slices = [#mindir.slice<rank = 0, shape = [16, 8], pieces = [#mindir.piece<rank = 0, slice = [8, 8], from = [0, 0], to = [0, 0], shape = [8, 8]>, #mindir.piece<rank = 4, slice = [8, 8], from = [0, 0], to = [8, 0], shape = [8, 8]>]>]
+mindir.parameter @planned : tensor<16x8xf32> {
+  mindir.slices = [#mindir.slice<rank = 0, shape = [16, 8], pieces = [
+      #mindir.piece<rank = 0, slice = [8, 8], from = [0, 0], to = [0, 0], shape = [8, 8]>,
+      #mindir.piece<rank = 4, slice = [8, 8], from = [0, 0], to = [8, 0], shape = [8, 8]>]>]
+}
+// CHECK: mindir.parameter @planned_scalar {{.*}}#mindir.slice<rank = 0, shape = [], pieces = [#mindir.piece<rank = 3, slice = [], from = [], to = [], shape = []>]>
+mindir.parameter @planned_scalar : tensor<f32> {
+  mindir.slices = [#mindir.slice<rank = 0, shape = [], pieces = [
+      #mindir.piece<rank = 3, slice = [], from = [], to = [], shape = []>]>],
+  mindir.slice_values = [dense<1.0> : tensor<f32>]
+}

@@ -128,3 +128,45 @@ func.func @f(%x: tensor<4xf32>) {
   %0 = mindir.ReLU %x {mindir.colour = 1 : i64} : tensor<4xf32>
   return
 }
+
+// -----
+
+// expected-error @+2 {{the box at 4 of extent 8 leaves dimension 0 of the training slice (extent 8)}}
+// expected-error @+1 {{failed to parse MindIR_SliceAttr parameter 'pieces'}}
+mindir.parameter @p : tensor<8xf32> {mindir.slices = [#mindir.slice<rank = 0, shape = [8], pieces = [#mindir.piece<rank = 0, slice = [8], from = [4], to = [0], shape = [8]>]>]}
+
+// -----
+
+// expected-error @+2 {{slice, from, to and shape must have one entry per dimension}}
+// expected-error @+1 {{failed to parse MindIR_SliceAttr parameter 'pieces'}}
+mindir.parameter @p : tensor<8xf32> {mindir.slices = [#mindir.slice<rank = 0, shape = [8], pieces = [#mindir.piece<rank = 0, slice = [8], from = [0, 0], to = [0], shape = [8]>]>]}
+
+// -----
+
+// expected-error @+1 {{a piece at 4 of extent 8 leaves dimension 0 of the slice (extent 8)}}
+mindir.parameter @p : tensor<8xf32> {mindir.slices = [#mindir.slice<rank = 0, shape = [8], pieces = [#mindir.piece<rank = 0, slice = [8], from = [0], to = [4], shape = [8]>]>]}
+
+// -----
+
+// expected-error @+1 {{pieces must be #mindir.piece, got 3 : i64}}
+mindir.parameter @p : tensor<8xf32> {mindir.slices = [#mindir.slice<rank = 0, shape = [8], pieces = [3]>]}
+
+// -----
+
+// expected-error @+1 {{'mindir.slices' entry 0 is the slice of rank 1}}
+mindir.parameter @p : tensor<8xf32> {mindir.slices = [#mindir.slice<rank = 1, shape = [8], pieces = []>]}
+
+// -----
+
+// expected-error @+1 {{'mindir.slice_values' must be an array of elements on a parameter}}
+mindir.parameter @p : tensor<8xf32> {mindir.slice_values = [1 : i64]}
+
+// -----
+
+// expected-error @+1 {{'mindir.train_stages' must be a positive integer on a module}}
+module attributes {mindir.train_stages = 0 : i64} {}
+
+// -----
+
+// expected-error @+1 {{'mindir.train_checkpoints' must be an array of strings on a module}}
+module attributes {mindir.train_checkpoints = [1]} {}
