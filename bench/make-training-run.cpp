@@ -87,14 +87,7 @@ private:
 TensorLayout makeLayout(llvm::ArrayRef<int64_t> devMatrix,
                         llvm::ArrayRef<int64_t> flatMap, int64_t optSize,
                         int64_t optStep) {
-  TensorLayout layout;
-  layout.devMatrix.assign(devMatrix.begin(), devMatrix.end());
-  for (int64_t axis : flatMap) {
-    AxisList entry;
-    if (axis >= 0)
-      entry.push_back(axis);
-    layout.tensorMap.push_back(entry);
-  }
+  TensorLayout layout = TensorLayout::fromFlat(devMatrix, flatMap);
   layout.optShardSize = optSize;
   layout.optShardStep = optStep;
   return layout;

@@ -434,19 +434,13 @@ llvm::Error ExportJob::partition() {
   std::string strategyPath = outputPath("predict_strategy.ckpt");
   std::string groupPath = outputPath("group_config.pb");
   PassManager pm(&context);
-  ImportTrainingStrategyOptions import;
-  import.strategyFiles.assign(options.trainStrategies.begin(),
-                              options.trainStrategies.end());
-  pm.addPass(createImportTrainingStrategy(import));
-  InferPredictLayoutOptions infer;
-  infer.devices = options.devices;
-  infer.predictStrategyFile = options.predictStrategy;
-  infer.trainStrategyFiles = import.strategyFiles;
-  infer.strategyOutput = strategyPath;
-  pm.addPass(createInferPredictLayout(infer));
-  PartitionOptions partition;
-  partition.groupFile = groupPath;
-  pm.addPass(createPartition(partition));
+  ShardingPipelineOptions pipeline;
+  pipeline.trainStrategyFiles = options.trainStrategies;
+  pipeline.devices = options.devices;
+  pipeline.predictStrategyFile = options.predictStrategy;
+  pipeline.strategyOutput = strategyPath;
+  pipeline.groupFile = groupPath;
+  buildShardingPipeline(pm, pipeline);
   {
     std::lock_guard<std::mutex> lock(createdMutex);
     created.push_back(strategyPath);

@@ -18,15 +18,7 @@ namespace {
 
 TensorLayout layout(llvm::ArrayRef<int64_t> devMatrix,
                     llvm::ArrayRef<int64_t> flatMap) {
-  TensorLayout result;
-  result.devMatrix.assign(devMatrix.begin(), devMatrix.end());
-  for (int64_t axis : flatMap) {
-    AxisList entry;
-    if (axis >= 0)
-      entry.push_back(axis);
-    result.tensorMap.push_back(entry);
-  }
-  return result;
+  return TensorLayout::fromFlat(devMatrix, flatMap);
 }
 
 /// Carries out `steps` on every rank's box, starting from `from`.
