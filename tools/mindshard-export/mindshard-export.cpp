@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../common/DecryptOptions.h"
+#include "../common/Failure.h"
 #include "mindshard/Export/Export.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -191,10 +192,7 @@ int main(int argc, char **argv) {
       "mindshard-export: one MindIR file per serving device, from a "
       "MindSpore training run\n");
   auto fail = [](llvm::Error error) {
-    llvm::outs().flush();
-    llvm::WithColor::error(llvm::errs(), "mindshard-export")
-        << llvm::toString(std::move(error)) << "\n";
-    return 1;
+    return reportFailure("mindshard-export", std::move(error));
   };
 
   llvm::Expected<ExportOptions> options = buildOptions();

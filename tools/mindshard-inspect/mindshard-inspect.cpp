@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../common/DecryptOptions.h"
+#include "../common/Failure.h"
 #include "mindshard/Export/Export.h"
 #include "mindshard/Inspect/Inspect.h"
 
@@ -64,9 +65,7 @@ int main(int argc, char **argv) {
       "group file or MindIR file\n");
 
   auto fail = [](llvm::Error error) {
-    llvm::WithColor::error(llvm::errs(), "mindshard-inspect")
-        << llvm::toString(std::move(error)) << "\n";
-    return 1;
+    return reportFailure("mindshard-inspect", std::move(error));
   };
   llvm::Expected<std::optional<DecryptKey>> key = decrypt.resolve();
   if (!key)

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../common/DecryptOptions.h"
+#include "../common/Failure.h"
 #include "MindIR/MindIR.h"
 #include "mindshard/Formats/Checkpoint.h"
 #include "mindshard/Formats/Strategy.h"
@@ -419,10 +420,7 @@ int main(int argc, char **argv) {
   context
       .loadDialect<mindshard::mindir::MindIRDialect, mlir::func::FuncDialect>();
   auto fail = [](llvm::Error error) {
-    llvm::outs().flush();
-    llvm::WithColor::error(llvm::errs(), "mindshard-run")
-        << llvm::toString(std::move(error)) << "\n";
-    return 1;
+    return reportFailure("mindshard-run", std::move(error));
   };
   llvm::Expected<std::optional<DecryptKey>> key = decrypt.resolve();
   if (!key)
@@ -430,11 +428,8 @@ int main(int argc, char **argv) {
   llvm::Expected<bool> ok = run(context, *key);
   if (!ok)
     return fail(ok.takeError());
-  if (!*ok) {
-    llvm::outs().flush();
-    llvm::WithColor::error(llvm::errs(), "mindshard-run")
-        << "outputs differ past the tolerance\n";
-    return 1;
-  }
+  if (!*ok)
+    return fail(llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                        "outputs differ past the tolerance"));
   return 0;
 }
