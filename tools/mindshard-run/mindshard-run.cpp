@@ -36,7 +36,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
-#include "llvm/Support/WithColor.h"
 
 using namespace mindshard;
 namespace cl = llvm::cl;
