@@ -9,6 +9,8 @@
 
 #include "mindshard/Export/Export.h"
 
+#include "../TestSupport.h"
+
 #include "MindIR/MindIR.h"
 #include "mindshard/Formats/Checkpoint.h"
 #include "mindshard/Formats/Strategy.h"
@@ -33,41 +35,11 @@ std::string scenarioPath(llvm::StringRef scenario, llvm::StringRef file = "") {
   return std::string(path);
 }
 
-/// The bytes of `rank`'s slice of a whole tensor under `layout`.
-std::vector<uint8_t> expectedSlice(llvm::ArrayRef<uint8_t> whole,
-                                   llvm::ArrayRef<int64_t> shape,
-                                   const TensorLayout &layout, int64_t rank,
-                                   unsigned elementBytes) {
-  std::vector<uint8_t> out;
-  llvm::Expected<llvm::SmallVector<Region, 1>> regions =
-      layout.regions(shape, rank);
-  EXPECT_TRUE(static_cast<bool>(regions))
-      << llvm::toString(regions.takeError());
-  llvm::SmallVector<int64_t, 4> strides = rowMajorStrides(shape);
-  for (const Region &region : *regions) {
-    llvm::SmallVector<int64_t, 4> index(shape.size(), 0);
-    for (int64_t i = 0, e = region.box.numElements(); i < e; ++i) {
-      int64_t flat = 0;
-      for (size_t d = 0; d < shape.size(); ++d)
-        flat += (region.box.offsets[d] + index[d]) * strides[d];
-      const uint8_t *element = whole.data() + flat * elementBytes;
-      out.insert(out.end(), element, element + elementBytes);
-      for (size_t d = shape.size(); d > 0; --d) {
-        if (++index[d - 1] < region.box.shape[d - 1])
-          break;
-        index[d - 1] = 0;
-      }
-    }
-  }
-  return out;
-}
-
 class ScenarioExport : public testing::TestWithParam<const char *> {};
 
 TEST_P(ScenarioExport, SlicesEqualTheMergedWeights) {
   std::string scenario = GetParam();
-  llvm::SmallString<128> out;
-  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("mindshard-export", out));
+  test::TempDir out;
 
   // The number of serving devices, from scenario.json.
   auto readFile = [](const std::string &path) {
@@ -84,7 +56,7 @@ TEST_P(ScenarioExport, SlicesEqualTheMergedWeights) {
   options.trainStrategies = {scenarioPath(scenario, "train_strategy.ckpt")};
   options.checkpointDir = scenarioPath(scenario);
   options.devices = devices;
-  options.outputDir = std::string(out);
+  options.outputDir = out.str().str();
   options.sync = false;
   mlir::MLIRContext context;
   std::string log;
@@ -96,7 +68,7 @@ TEST_P(ScenarioExport, SlicesEqualTheMergedWeights) {
   EXPECT_EQ(summary->ranksWritten.size(), static_cast<size_t>(devices));
 
   llvm::Expected<StrategyFile> strategy =
-      readStrategyFile((out + "/predict_strategy.ckpt").str());
+      readStrategyFile(out.file("predict_strategy.ckpt"));
   ASSERT_TRUE(static_cast<bool>(strategy))
       << llvm::toString(strategy.takeError());
   llvm::Expected<std::unique_ptr<Checkpoint>> full =
@@ -106,7 +78,7 @@ TEST_P(ScenarioExport, SlicesEqualTheMergedWeights) {
   int64_t checked = 0;
   for (int64_t rank = 0; rank < devices; ++rank) {
     std::string path =
-        (out + "/network_rank_" + llvm::Twine(rank) + ".mindir").str();
+        out.file("network_rank_" + std::to_string(rank) + ".mindir");
     mlir::OwningOpRef<mlir::ModuleOp> module =
         importMindIR(path, &context, MindIRImportOptions());
     ASSERT_TRUE(module) << path;
@@ -124,9 +96,12 @@ TEST_P(ScenarioExport, SlicesEqualTheMergedWeights) {
         tensorLayout.devMatrix = {devices};
         tensorLayout.tensorMap.resize(entry->shape.size());
       }
-      std::vector<uint8_t> expected =
-          expectedSlice(whole, entry->shape, tensorLayout, rank,
-                        getElementBits(entry->dtype) / 8);
+      unsigned elementBytes = getElementBits(entry->dtype) / 8;
+      std::vector<uint8_t> expected;
+      for (int64_t element :
+           test::sliceElements(tensorLayout, entry->shape, rank))
+        expected.insert(expected.end(), whole.begin() + element * elementBytes,
+                        whole.begin() + (element + 1) * elementBytes);
 
       auto value = llvm::dyn_cast_or_null<mlir::DenseResourceElementsAttr>(
           parameter.getValue() ? *parameter.getValue() : nullptr);
@@ -138,7 +113,6 @@ TEST_P(ScenarioExport, SlicesEqualTheMergedWeights) {
     }
   }
   EXPECT_GT(checked, 0);
-  llvm::sys::fs::remove_directories(out);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioExport,

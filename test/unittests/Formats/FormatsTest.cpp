@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../TestSupport.h"
 #include "mindshard/Formats/Checkpoint.h"
 #include "mindshard/Formats/Crypto.h"
 #include "mindshard/Formats/DType.h"
@@ -31,22 +32,7 @@ void PrintTo(const TensorLayout &layout, std::ostream *os) {
 
 namespace {
 
-/// A fresh temporary folder, removed at the end of the test.
-class TempDir {
-public:
-  TempDir() {
-    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("mindshard-test", path));
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(path); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<256> result(path);
-    llvm::sys::path::append(result, name);
-    return std::string(result);
-  }
-
-private:
-  llvm::SmallString<256> path;
-};
+using mindshard::test::TempDir;
 
 std::vector<uint8_t> iota(size_t count) {
   std::vector<uint8_t> bytes(count);

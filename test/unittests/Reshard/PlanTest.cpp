@@ -10,6 +10,8 @@
 
 #include "mindshard/Reshard/Plan.h"
 
+#include "../TestSupport.h"
+
 #include "gtest/gtest.h"
 
 using namespace mindshard;
@@ -19,32 +21,6 @@ namespace {
 TensorLayout layout(llvm::ArrayRef<int64_t> devMatrix,
                     llvm::ArrayRef<int64_t> flatMap) {
   return TensorLayout::fromFlat(devMatrix, flatMap);
-}
-
-/// The elements (numbers of the whole tensor) `rank` holds under `layout`.
-std::vector<int64_t> sliceOf(const TensorLayout &layout,
-                             llvm::ArrayRef<int64_t> shape, int64_t rank) {
-  llvm::Expected<llvm::SmallVector<Region, 1>> regions =
-      layout.regions(shape, rank);
-  EXPECT_TRUE(static_cast<bool>(regions))
-      << llvm::toString(regions.takeError());
-  std::vector<int64_t> out;
-  llvm::SmallVector<int64_t, 4> strides = rowMajorStrides(shape);
-  for (const Region &region : *regions) {
-    llvm::SmallVector<int64_t, 4> index(shape.size(), 0);
-    for (int64_t i = 0, e = region.box.numElements(); i < e; ++i) {
-      int64_t flat = 0;
-      for (size_t d = 0; d < shape.size(); ++d)
-        flat += (region.box.offsets[d] + index[d]) * strides[d];
-      out.push_back(flat);
-      for (size_t d = shape.size(); d > 0; --d) {
-        if (++index[d - 1] < region.box.shape[d - 1])
-          break;
-        index[d - 1] = 0;
-      }
-    }
-  }
-  return out;
 }
 
 /// Plans, carries the plan out on the training slices, and compares with
@@ -58,13 +34,14 @@ void checkPlan(llvm::ArrayRef<int64_t> shape, const TensorLayout &train,
   ASSERT_TRUE(static_cast<bool>(plans)) << llvm::toString(plans.takeError());
   ASSERT_EQ(plans->size(), static_cast<size_t>(predictDevices));
   for (const SlicePlan &plan : *plans) {
-    std::vector<int64_t> expected = sliceOf(predict, shape, plan.rank);
+    std::vector<int64_t> expected =
+        mindshard::test::sliceElements(predict, shape, plan.rank);
     std::vector<int64_t> actual(expected.size(), -1);
     llvm::SmallVector<int64_t, 4> targetStrides = rowMajorStrides(plan.shape);
     for (const Piece &piece : plan.pieces) {
       ASSERT_GE(piece.sourceRank, firstRank);
-      std::vector<int64_t> source =
-          sliceOf(train, shape, piece.sourceRank - firstRank);
+      std::vector<int64_t> source = mindshard::test::sliceElements(
+          train, shape, piece.sourceRank - firstRank);
       llvm::SmallVector<int64_t, 4> sourceStrides =
           rowMajorStrides(piece.sourceShape);
       llvm::SmallVector<int64_t, 4> index(shape.size(), 0);

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mindshard/Target/MindIR.h"
+#include "../TestSupport.h"
 #include "mindshard/Formats/FileIO.h"
 
 #include "MindIR/MindIR.h"
@@ -25,6 +26,8 @@ using namespace mindshard;
 
 namespace {
 
+using mindshard::test::TempDir;
+
 std::string scenarioNetwork(llvm::StringRef scenario) {
   llvm::SmallString<256> path(MINDSHARD_TEST_DATA);
   llvm::sys::path::append(path, "scenarios", scenario, "network.mindir");
@@ -38,22 +41,6 @@ std::vector<uint8_t> valueBytes(mindir::ParameterOp parameter) {
   llvm::ArrayRef<char> data = resource.getRawHandle().getBlob()->getData();
   return std::vector<uint8_t>(data.begin(), data.end());
 }
-
-class TempDir {
-public:
-  TempDir() {
-    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("mindshard-test", path));
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(path); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<256> result(path);
-    llvm::sys::path::append(result, name);
-    return std::string(result);
-  }
-
-private:
-  llvm::SmallString<256> path;
-};
 
 TEST(MindIRExportTest, ExternalDataAsMindSporeWritesIt) {
   mlir::MLIRContext context;
