@@ -116,6 +116,9 @@ private:
   Value materialize(ImportedValue &imported, Location loc);
   FailureOr<SmallVector<ImportedValue>>
   resolveInputs(const irpb::NodeProto &node, int skip = 0);
+  /// The node's inputs as SSA values, the arguments of a call.
+  FailureOr<SmallVector<Value>> resolveArguments(const irpb::NodeProto &node,
+                                                 Location loc);
 
   /// Converts primitive attributes, dropping the abstract ("shape").
   SmallVector<NamedAttribute> convertAttributes(
@@ -459,6 +462,17 @@ FailureOr<ImportedValue> GraphImporter::lookup(StringRef name,
   return failure();
 }
 
+FailureOr<SmallVector<Value>>
+GraphImporter::resolveArguments(const irpb::NodeProto &node, Location loc) {
+  FailureOr<SmallVector<ImportedValue>> inputs = resolveInputs(node);
+  if (failed(inputs))
+    return failure();
+  SmallVector<Value> args;
+  for (ImportedValue &input : *inputs)
+    args.push_back(materialize(input, loc));
+  return args;
+}
+
 FailureOr<SmallVector<ImportedValue>>
 GraphImporter::resolveInputs(const irpb::NodeProto &node, int skip) {
   SmallVector<ImportedValue> inputs;
@@ -586,15 +600,12 @@ LogicalResult GraphImporter::importNode(const irpb::NodeProto &node) {
                                convertAttributes(primitive->attribute()),
                                primitive->instance_name());
     } else if (func::FuncOp callee = module.graphs.lookup(opType)) {
-      FailureOr<SmallVector<ImportedValue>> inputs = resolveInputs(node);
-      if (failed(inputs))
+      FailureOr<SmallVector<Value>> args = resolveArguments(node, loc);
+      if (failed(args))
         return failure();
-      SmallVector<Value> args;
-      for (ImportedValue &input : *inputs)
-        args.push_back(materialize(input, loc));
       Type type = module.definedNames.lookup(name);
       auto call = CallOp::create(builder, loc, TypeRange{type},
-                                 callee.getSymName(), args);
+                                 callee.getSymName(), *args);
       result = ImportedValue{call.getResult(0), {}};
     } else if (opType.starts_with("MetaFuncGraph::") ||
                opType.starts_with("ClassType::")) {
@@ -604,15 +615,12 @@ LogicalResult GraphImporter::importNode(const irpb::NodeProto &node) {
       FailureOr<ImportedValue> callee = lookup(opType, node);
       if (failed(callee))
         return failure();
-      FailureOr<SmallVector<ImportedValue>> inputs = resolveInputs(node);
-      if (failed(inputs))
+      FailureOr<SmallVector<Value>> args = resolveArguments(node, loc);
+      if (failed(args))
         return failure();
-      SmallVector<Value> args;
-      for (ImportedValue &input : *inputs)
-        args.push_back(materialize(input, loc));
       Type type = module.definedNames.lookup(name);
       auto apply = ApplyOp::create(builder, loc, TypeRange{type},
-                                   materialize(*callee, loc), args);
+                                   materialize(*callee, loc), *args);
       result = ImportedValue{apply.getResult(0), {}};
     }
   } else {
