@@ -60,6 +60,11 @@ public:
 };
 } // namespace OpTrait
 
+/// Prints where `location` is in a source file ("file:line:col"), looking
+/// through names and fusions, as the tools prefix their messages; false
+/// when it names no file.
+bool printSourceLocation(mlir::Location location, llvm::raw_ostream &os);
+
 } // namespace mindshard::mindir
 
 #include "MindIR/MindIRDialect.h.inc"

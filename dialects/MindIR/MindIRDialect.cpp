@@ -465,3 +465,22 @@ LogicalResult SliceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Locations in messages
+//===----------------------------------------------------------------------===//
+
+bool mindshard::mindir::printSourceLocation(Location location,
+                                            llvm::raw_ostream &os) {
+  if (auto file = dyn_cast<FileLineColLoc>(location)) {
+    os << file.getFilename().getValue() << ":" << file.getLine() << ":"
+       << file.getColumn();
+    return true;
+  }
+  if (auto name = dyn_cast<NameLoc>(location))
+    return printSourceLocation(name.getChildLoc(), os);
+  if (auto fused = dyn_cast<FusedLoc>(location))
+    return !fused.getLocations().empty() &&
+           printSourceLocation(fused.getLocations().front(), os);
+  return false;
+}

@@ -144,21 +144,6 @@ findCheckpoints(const ExportOptions &options, int64_t ranks) {
 // The passes
 //===----------------------------------------------------------------------===//
 
-/// Prints a location as a message prefix ("file:line:col: "); nothing for
-/// locations that only name the op, which the message names anyway.
-static void printLocation(Location location, llvm::raw_ostream &os) {
-  if (auto file = dyn_cast<FileLineColLoc>(location)) {
-    os << file.getFilename().getValue() << ":" << file.getLine() << ":"
-       << file.getColumn() << ": ";
-    return;
-  }
-  if (auto name = dyn_cast<NameLoc>(location))
-    return printLocation(name.getChildLoc(), os);
-  if (auto fused = dyn_cast<FusedLoc>(location))
-    if (!fused.getLocations().empty())
-      return printLocation(fused.getLocations().front(), os);
-}
-
 /// Collects diagnostics: errors into one message; warnings go to stderr
 /// at once, with the errors rather than with the summary.
 class DiagnosticCollector {
@@ -167,7 +152,10 @@ public:
       : handler(&context, [this](Diagnostic &diagnostic) {
           std::string text;
           llvm::raw_string_ostream os(text);
-          printLocation(diagnostic.getLocation(), os);
+          // A file position; an op imported from MindIR is named by the
+          // message anyway.
+          if (printSourceLocation(diagnostic.getLocation(), os))
+            os << ": ";
           os << diagnostic;
           for (const Diagnostic &note : diagnostic.getNotes())
             os << "\n  note: " << note;

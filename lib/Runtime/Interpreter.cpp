@@ -40,30 +40,17 @@ struct RuntimeValue {
   const HostTensor *tensor() const { return std::get_if<HostTensor>(&value); }
 };
 
-/// Where an op is: "file:line:col", or the MindIR node it was imported from.
-void printLocation(Location location, llvm::raw_ostream &os) {
-  if (auto file = dyn_cast<FileLineColLoc>(location)) {
-    os << file.getFilename().getValue() << ":" << file.getLine() << ":"
-       << file.getColumn();
-  } else if (auto name = dyn_cast<NameLoc>(location)) {
-    if (!isa<UnknownLoc>(name.getChildLoc())) {
-      printLocation(name.getChildLoc(), os);
-      os << ": ";
-    }
-    os << "node " << name.getName().getValue();
-  } else if (auto fused = dyn_cast<FusedLoc>(location);
-             fused && !fused.getLocations().empty()) {
-    printLocation(fused.getLocations().front(), os);
-  } else {
-    location.print(os);
-  }
-}
-
 /// "file:line:col: 'mindir.Op': message".
 llvm::Error runError(Operation *op, const llvm::Twine &message) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  printLocation(op->getLoc(), os);
+  // The file position, else the MindIR node the op was imported from.
+  if (!printSourceLocation(op->getLoc(), os)) {
+    if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+      os << "node " << name.getName().getValue();
+    else
+      op->getLoc().print(os);
+  }
   os << ": '" << op->getName() << "': " << message;
   return llvm::createStringError(llvm::inconvertibleErrorCode(), text);
 }
