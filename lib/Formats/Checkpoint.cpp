@@ -88,11 +88,17 @@ Checkpoint::index(std::unique_ptr<MappedFile> file,
     return checkpoint;
   }
 
+  // Indexing touches only the first bytes and the record headers: no
+  // read-ahead around them (the kernel would read megabytes of tensor data
+  // around each).
+  checkpoint->file->adviseRandom(true);
   if (looksEncrypted(checkpoint->file->bytes())) {
     if (!options.key)
       return fileError(path, "is encrypted; give its key with "
                              "--decrypt-key-hex, --decrypt-key-file or "
                              "MINDSHARD_DECRYPT_KEY");
+    // Decryption reads the whole file, in order.
+    checkpoint->file->adviseRandom(false);
     llvm::Expected<std::vector<uint8_t>> plain =
         decrypt(path, checkpoint->file->bytes(), *options.key);
     if (!plain)
@@ -100,8 +106,6 @@ Checkpoint::index(std::unique_ptr<MappedFile> file,
     checkpoint->file = MappedFile::fromBytes(path, std::move(*plain));
     checkpoint->encrypted = true;
   }
-  // Touch only the record headers: no read-ahead around them.
-  checkpoint->file->adviseRandom(true);
   llvm::Error error = checkpoint->indexCkpt(options);
   checkpoint->file->adviseRandom(false);
   if (error)
