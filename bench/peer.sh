@@ -4,6 +4,9 @@
 # split it per predict rank), on a training run written by an independent
 # generator. Both write per-rank checkpoints of the predict slices; they are
 # compared tensor by tensor, and timed with their peak memory, side by side.
+# A third contestant, cp of mindshard's output followed by sync, moves the
+# same bytes through the same disk: the floor for any tool that reads the
+# slices and writes them, against which both are measured too.
 #
 # Usage: [ROUNDS=3] bench/peer.sh PEER_DIR [WORK_DIR]
 #   PEER_DIR holds generator/scenarios.py and bench/ms_reshard_numpy.py
@@ -34,7 +37,7 @@ seconds() { echo "$(date +%s.%N) - $1" | bc; }
 
 # Cold data, loaded programs; alternate the two, several rounds.
 rounds=${ROUNDS:-3}
-ours_times=() ours_rss=() theirs_times=() theirs_rss=()
+ours_times=() ours_rss=() theirs_times=() theirs_rss=() copy_times=()
 for round in $(seq "$rounds"); do
   say "round $round of $rounds: mindshard-export --emit ckpt ($train ranks -> $devices devices)"
   rm -rf "$work/ours"
@@ -46,6 +49,16 @@ for round in $(seq "$rounds"); do
     --checkpoint-dir "$run" --devices "$devices" --emit ckpt --no-progress \
     -o "$work/ours" >/dev/null
   ours_times+=("$(seconds "$start")") ours_rss+=("$(cat "$work/ours.rss")")
+
+  say "round $round of $rounds: cp + sync of the same output"
+  rm -rf "$work/copy"
+  mkdir -p "$work/copy"
+  drop_caches
+  cp --help >/dev/null
+  start=$(date +%s.%N)
+  cp "$work"/ours/rank_*/checkpoint_*.ckpt "$work/copy/"
+  sync
+  copy_times+=("$(seconds "$start")")
 
   say "round $round of $rounds: the peer, merge then split with numpy"
   rm -rf "$work/peer"
@@ -66,6 +79,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 max() { printf '%s\n' "$@" | sort -g | tail -1; }
 ours=$(median "${ours_times[@]}")
 theirs=$(median "${theirs_times[@]}")
+copy=$(median "${copy_times[@]}")
 
 say "comparing the predict slices"
 for rank in $(seq 0 $((devices - 1))); do
@@ -81,6 +95,8 @@ cat <<REPORT
 training run            $(du -sh "$run" | cut -f1) ($train ranks), to $devices devices
 mindshard-export        median $ours s of ${ours_times[*]}; peak RSS $((ours_kib / 1024)) MiB
 merge-then-split peer   median $theirs s of ${theirs_times[*]}; peak RSS $((theirs_kib / 1024)) MiB
+cp + sync of the output  median $copy s of ${copy_times[*]}
 speed-up                $(echo "scale=1; $theirs / $ours" | bc)x
 memory                  $(echo "scale=1; $theirs_kib / $ours_kib" | bc)x less
+the disk's floor        the peer takes $(echo "scale=1; $theirs / $copy" | bc)x as long as cp + sync; mindshard $(echo "scale=2; $ours / $copy" | bc)x
 REPORT

@@ -212,24 +212,6 @@ llvm::Error AtomicOutputFile::write(llvm::ArrayRef<uint8_t> bytes) {
   return llvm::Error::success();
 }
 
-llvm::Error AtomicOutputFile::writeAt(uint64_t offset,
-                                      llvm::ArrayRef<uint8_t> bytes) {
-  const uint8_t *cursor = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t n = ::pwrite(fd, cursor, left, offset);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return errnoError(tempPath, "write");
-    }
-    cursor += n;
-    left -= n;
-    offset += n;
-  }
-  return llvm::Error::success();
-}
-
 llvm::Error AtomicOutputFile::commit(bool syncData) {
   if (hasher) {
     sha256Hex = hasher->finish();

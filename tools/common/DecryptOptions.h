@@ -1,4 +1,4 @@
-//===- DecryptOptions.h - the key options every reading tool takes -*- C++ -*-//
+//===- DecryptOptions.h - the key options of reading tools ------*- C++ -*-===//
 //
 // Part of mindshard. `--decrypt-key-hex HEX`, `--decrypt-key-file FILE` and
 // `--decrypt-mode AES-GCM|AES-CBC|SM4-CBC`, with MINDSHARD_DECRYPT_KEY (hex)

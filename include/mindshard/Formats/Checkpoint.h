@@ -1,5 +1,4 @@
-//===- Checkpoint.h - MindSpore checkpoints, indexed and written -*- C++
-//-*-===//
+//===- Checkpoint.h - MindSpore checkpoints, indexed, written ---*- C++ -*-===//
 //
 // Part of mindshard. Reads .ckpt and .safetensors checkpoints without copying
 // them: the file is mapped and only the record headers are parsed, so that

@@ -96,8 +96,6 @@ public:
     return write(llvm::ArrayRef<uint8_t>(
         reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
   }
-  /// Writes `bytes` at `offset`, leaving the write position unchanged.
-  llvm::Error writeAt(uint64_t offset, llvm::ArrayRef<uint8_t> bytes);
   /// Bytes written so far (the write position).
   uint64_t size() const { return written; }
   /// Syncs the data and renames the file into place. With `syncData` false
@@ -105,9 +103,9 @@ public:
   llvm::Error commit(bool syncData = true);
   /// Removes the temporary file.
   void discard();
-  /// The CRC-32C of the bytes written with write() (not writeAt()).
+  /// The CRC-32C of the bytes written.
   uint32_t crc32c() const { return crc; }
-  /// Computes the SHA-256 of the bytes written with write() too; call
+  /// Computes the SHA-256 of the bytes written too; call
   /// before the first write.
   void computeSha256();
   /// The SHA-256 in hex, once committed; empty without computeSha256().

@@ -1,5 +1,4 @@
-//===- Copy.h - moving planned pieces from checkpoints to output -*- C++
-//-*-===//
+//===- Copy.h - planned pieces from checkpoints to output -------*- C++ -*-===//
 //
 // Part of mindshard. Carries out a slice plan: the slice's bytes are
 // gathered from the mapped training checkpoints in blocks of rows and

@@ -1,4 +1,4 @@
-//===- Parameters.h - parameter values for the reference executor -*- C++ -*-//
+//===- Parameters.h - parameter values for the executor ---------*- C++ -*-===//
 //
 // Part of mindshard. Where the executor finds a network's weights: in the
 // module itself, or in a checkpoint holding whole tensors. A device program
