@@ -73,7 +73,8 @@ static cl::opt<unsigned>
          cl::init(0), cl::cat(category));
 static cl::opt<bool>
     progress("progress",
-             cl::desc("Show progress on stderr (the default on a terminal)"),
+             cl::desc("Show progress on stderr (the default on a terminal, "
+                      "for the first process of a launch)"),
              cl::cat(category));
 static cl::opt<bool> timings("timings",
                              cl::desc("Print the time each step took"),
@@ -177,8 +178,13 @@ static llvm::Expected<ExportOptions> buildOptions() {
   }
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   options.jobs = jobs ? jobs : std::max(4u, cores);
+  // The processes of one launch share a terminal: by default only the
+  // first draws its bar there.
+  bool firstProcess = options.process.index == 0;
   options.progress =
-      !noProgress && (progress || llvm::sys::Process::StandardErrIsDisplayed());
+      !noProgress &&
+      (progress ||
+       (firstProcess && llvm::sys::Process::StandardErrIsDisplayed()));
   return options;
 }
 
@@ -204,8 +210,15 @@ int main(int argc, char **argv) {
 
   mlir::MLIRContext context;
   context.disableMultithreading();
+  // The report goes out in one write: processes of one launch share the
+  // launcher's output, a terminal to each of them (so unbuffered), and
+  // their lines must not interleave.
+  std::string report;
+  llvm::raw_string_ostream reportStream(report);
   llvm::Expected<ExportSummary> summary =
-      runExport(context, *options, llvm::outs());
+      runExport(context, *options, reportStream);
+  llvm::outs() << report;
+  llvm::outs().flush();
   if (!summary)
     return fail(summary.takeError());
   return 0;
