@@ -35,10 +35,12 @@ sync
 drop_caches() { echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 seconds() { echo "$(date +%s.%N) - $1" | bc; }
 
-# Cold data, loaded programs; alternate the two, several rounds.
+# Cold data, loaded programs, several rounds. The order rotates from round
+# to round, so that no contestant always follows the same one (the machine
+# may still be busy with what the last one left: dirty pages, freed memory).
 rounds=${ROUNDS:-3}
 ours_times=() ours_rss=() theirs_times=() theirs_rss=() copy_times=()
-for round in $(seq "$rounds"); do
+run_ours() {
   say "round $round of $rounds: mindshard-export --emit ckpt ($train ranks -> $devices devices)"
   rm -rf "$work/ours"
   drop_caches
@@ -49,8 +51,9 @@ for round in $(seq "$rounds"); do
     --checkpoint-dir "$run" --devices "$devices" --emit ckpt --no-progress \
     -o "$work/ours" >/dev/null
   ours_times+=("$(seconds "$start")") ours_rss+=("$(cat "$work/ours.rss")")
-
-  say "round $round of $rounds: cp + sync of the same output"
+}
+run_copy() {
+  say "round $round of $rounds: cp + sync of mindshard's output"
   rm -rf "$work/copy"
   mkdir -p "$work/copy"
   drop_caches
@@ -59,7 +62,8 @@ for round in $(seq "$rounds"); do
   cp "$work"/ours/rank_*/checkpoint_*.ckpt "$work/copy/"
   sync
   copy_times+=("$(seconds "$start")")
-
+}
+run_peer() {
   say "round $round of $rounds: the peer, merge then split with numpy"
   rm -rf "$work/peer"
   drop_caches
@@ -74,6 +78,14 @@ for round in $(seq "$rounds"); do
     --devices "$devices" -o "$work/peer"
   sync  # mindshard-export syncs what it writes; so must the peer
   theirs_times+=("$(seconds "$start")") theirs_rss+=("$(cat "$work/peer.rss")")
+}
+# The first round starts with mindshard: cp and the peer use its output.
+orders=("run_ours run_copy run_peer" "run_copy run_peer run_ours"
+  "run_peer run_ours run_copy")
+for round in $(seq "$rounds"); do
+  for contestant in ${orders[$(((round - 1) % 3))]}; do
+    "$contestant"
+  done
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 max() { printf '%s\n' "$@" | sort -g | tail -1; }
@@ -95,7 +107,7 @@ cat <<REPORT
 training run            $(du -sh "$run" | cut -f1) ($train ranks), to $devices devices
 mindshard-export        median $ours s of ${ours_times[*]}; peak RSS $((ours_kib / 1024)) MiB
 merge-then-split peer   median $theirs s of ${theirs_times[*]}; peak RSS $((theirs_kib / 1024)) MiB
-cp + sync of the output  median $copy s of ${copy_times[*]}
+cp + sync of the output median $copy s of ${copy_times[*]}
 speed-up                $(echo "scale=1; $theirs / $ours" | bc)x
 memory                  $(echo "scale=1; $theirs_kib / $ours_kib" | bc)x less
 the disk's floor        the peer takes $(echo "scale=1; $theirs / $copy" | bc)x as long as cp + sync; mindshard $(echo "scale=2; $ours / $copy" | bc)x
