@@ -2,8 +2,10 @@
 //
 // Part of mindshard's benchmarks (not a test).
 //
-//   mindshard-bench-ckpt write FILE GIB [TENSOR_MIB]
-//       writes a .ckpt of GIB GiB in tensors of TENSOR_MIB MiB (default 64)
+//   mindshard-bench-ckpt write FILE SIZE [TENSOR_SIZE] [crc]
+//       writes a .ckpt of SIZE (GiB, or with a suffix k, m or g) in tensors
+//       of TENSOR_SIZE (MiB, or with a suffix; default 64 MiB), with
+//       MindSpore's CRC trailer if `crc` is given
 //   mindshard-bench-ckpt index FILE
 //       opens FILE and prints the time, peak memory and bytes read from the
 //       disk it took (from a cold page cache, the last counts what the
@@ -48,6 +50,20 @@ static uint64_t diskReadBytes() {
   return 0;
 }
 
+/// "4k", "32m", "2g", or a bare number in units of 2^`shift` bytes.
+static uint64_t parseSize(llvm::StringRef text, unsigned shift) {
+  if (text.consume_back("k"))
+    shift = 10;
+  else if (text.consume_back("m"))
+    shift = 20;
+  else if (text.consume_back("g"))
+    shift = 30;
+  uint64_t value = 0;
+  if (text.getAsInteger(10, value))
+    value = 1;
+  return value << shift;
+}
+
 static int fail(llvm::Error error) {
   llvm::errs() << "error: " << llvm::toString(std::move(error)) << "\n";
   return 1;
@@ -61,12 +77,12 @@ int main(int argc, char **argv) {
   std::string command = argv[1], path = argv[2];
 
   if (command == "write") {
-    uint64_t gib = argc > 3 ? std::stoull(argv[3]) : 1;
-    uint64_t tensorMiB = argc > 4 ? std::stoull(argv[4]) : 64;
-    uint64_t tensorBytes = tensorMiB << 20;
-    uint64_t count = (gib << 30) / tensorBytes;
+    uint64_t fileBytes = parseSize(argc > 3 ? argv[3] : "1", 30);
+    uint64_t tensorBytes = parseSize(argc > 4 ? argv[4] : "64", 20);
+    uint64_t count = fileBytes / tensorBytes;
     CheckpointWriter::Options options;
     options.sync = false;
+    options.crc = argc > 5 && llvm::StringRef(argv[5]) == "crc";
     auto writer = CheckpointWriter::create(path, options);
     if (!writer)
       return fail(writer.takeError());
@@ -81,13 +97,13 @@ int main(int argc, char **argv) {
         return fail(std::move(error));
     if (llvm::Error error = (*writer)->commit())
       return fail(std::move(error));
-    llvm::outs() << llvm::formatv("wrote {0} tensors of {1} MiB\n", count,
-                                  tensorMiB);
+    llvm::outs() << llvm::formatv("wrote {0} tensors of {1} KiB\n", count,
+                                  tensorBytes >> 10);
     return 0;
   }
 
+  // A CRC trailer, when there is one, is checked as an export checks it.
   CheckpointReadOptions options;
-  options.verifyCrc = false;
   long baselineKiB = peakRssKiB();
   uint64_t diskBefore = diskReadBytes();
   auto start = std::chrono::steady_clock::now();

@@ -213,6 +213,22 @@ static llvm::Error parseTensorHeader(wire::Reader &reader,
   return llvm::Error::success();
 }
 
+/// The zlib CRC-32 of the first `size` bytes of `file`, read in parts with
+/// pread: the mapping is advised random while indexing (a fault would read
+/// one page), and reading the whole of it would keep the file resident.
+static llvm::Expected<uint32_t> crc32OfFile(const MappedFile &file,
+                                            uint64_t size) {
+  std::vector<uint8_t> part(std::min<uint64_t>(size, 1 << 20));
+  uint32_t crc = 0;
+  for (uint64_t at = 0; at < size; at += part.size()) {
+    uint64_t length = std::min<uint64_t>(part.size(), size - at);
+    if (llvm::Error error = file.read(at, length, part.data()))
+      return std::move(error);
+    crc = crc32(crc, llvm::ArrayRef<uint8_t>(part.data(), length));
+  }
+  return crc;
+}
+
 llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
   llvm::ArrayRef<uint8_t> data = file->bytes();
   llvm::StringRef filePath = path();
@@ -231,14 +247,16 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
                              ", which is not a CRC32");
     crcValue = static_cast<uint32_t>(stored);
     if (options.verifyCrc) {
-      uint32_t actual = crc32(0, data);
-      if (actual != *crcValue)
+      llvm::Expected<uint32_t> actual = crc32OfFile(*file, data.size());
+      if (!actual)
+        return actual.takeError();
+      if (*actual != *crcValue)
         return formatError(
             filePath, data.size(),
             llvm::formatv("CRC mismatch: the trailer says {0} but the "
                           "records give {1}; the file is corrupt (pass "
                           "--no-crc-check to read it anyway)",
-                          *crcValue, actual));
+                          *crcValue, *actual));
       crcChecked = true;
     }
   }
@@ -247,6 +265,13 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
   // The tensor being assembled: consecutive records with its tag extend it.
   std::optional<TensorEntry> pending;
   llvm::SmallVector<int64_t, 4> pendingDims;
+  // A large record's header costs one page read; a run of small records is
+  // read ahead in growing windows instead, so that a file of many small
+  // tensors is not read a page at a time.
+  constexpr uint64_t kSmallRecordBytes = 64 << 10;
+  constexpr uint64_t kFirstWindowBytes = 256 << 10;
+  constexpr uint64_t kMaxWindowBytes = 4 << 20;
+  uint64_t window = 0, readAheadEnd = 0;
   while (!reader.atEnd()) {
     uint64_t recordOffset = reader.offset();
     llvm::Expected<wire::Key> key = reader.readKey();
@@ -263,6 +288,15 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
         reader.readBytes(&valueOffset);
     if (!value)
       return value.takeError();
+    uint64_t recordEnd = reader.offset();
+    if (recordEnd - recordOffset >= kSmallRecordBytes) {
+      window = 0;
+    } else if (recordEnd >= readAheadEnd) {
+      window =
+          window ? std::min(2 * window, kMaxWindowBytes) : kFirstWindowBytes;
+      file->willNeed(recordEnd, window);
+      readAheadEnd = recordEnd + window;
+    }
     // Reading the header faulted in pages around it (the kernel maps up to
     // 64 KiB around a fault); let them go, so that indexing keeps no tensor
     // bytes resident.

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 
 #include <cstring>
+#include <fstream>
 #include <numeric>
 
 using namespace mindshard;
@@ -43,6 +44,43 @@ std::vector<uint8_t> iota(size_t count) {
 template <typename T> T unwrap(llvm::Expected<T> value) {
   EXPECT_TRUE(static_cast<bool>(value)) << llvm::toString(value.takeError());
   return std::move(*value);
+}
+
+// The CRC trailer is checked over files larger than the part read at a
+// time, and an index of runs of small records (read ahead in windows) sees
+// every record.
+TEST(CheckpointTest, CrcCoversEveryPartOfALargeFile) {
+  TempDir dir;
+  std::string path = dir.file("large.ckpt");
+  CheckpointWriter::Options options;
+  options.crc = true;
+  auto writer = unwrap(CheckpointWriter::create(path, options));
+  std::vector<uint8_t> big = iota(3 << 20);
+  ASSERT_FALSE(static_cast<bool>(
+      writer->writeTensor("big", DType::Float32, {3 << 18}, big)));
+  std::vector<uint8_t> small = iota(4096);
+  for (int i = 0; i < 300; ++i)
+    ASSERT_FALSE(static_cast<bool>(writer->writeTensor(
+        "small." + std::to_string(i), DType::Float32, {1024}, small)));
+  ASSERT_FALSE(static_cast<bool>(writer->commit()));
+
+  auto checkpoint = unwrap(Checkpoint::open(path));
+  EXPECT_TRUE(checkpoint->crcVerified());
+  EXPECT_EQ(checkpoint->tensors().size(), 301u);
+  ASSERT_NE(checkpoint->find("small.299"), nullptr);
+
+  // One byte's bits flipped in the second MiB of tensor data.
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(1500000);
+    char byte = static_cast<char>(file.get());
+    file.seekp(1500000);
+    file.put(static_cast<char>(~byte));
+  }
+  llvm::Expected<std::unique_ptr<Checkpoint>> corrupt = Checkpoint::open(path);
+  ASSERT_FALSE(static_cast<bool>(corrupt));
+  EXPECT_NE(llvm::toString(corrupt.takeError()).find("CRC mismatch"),
+            std::string::npos);
 }
 
 TEST(CheckpointTest, WriterCutsLargeTensorsIntoRecords) {
