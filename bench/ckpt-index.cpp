@@ -118,9 +118,9 @@ int main(int argc, char **argv) {
 
   if (command == "index") {
     llvm::outs() << llvm::formatv(
-        "{0} tensors, {1:f2} GiB: indexed in {2:f3} ms, {3} KiB read from "
+        "{0} tensors, {1:f1} MiB: indexed in {2:f3} ms, {3} KiB read from "
         "the disk, peak RSS {4} KiB ({5} KiB before opening)\n",
-        (*checkpoint)->tensors().size(), total / double(1 << 30),
+        (*checkpoint)->tensors().size(), total / double(1 << 20),
         indexSeconds * 1000, diskBytes / 1024, peakRssKiB(), baselineKiB);
     return 0;
   }
@@ -146,9 +146,9 @@ int main(int argc, char **argv) {
                 std::min<uint64_t>(source.size(), total - done));
   double memcpySeconds = seconds(start);
   llvm::outs() << llvm::formatv(
-      "read {0:f2} GiB from the mapped file at {1:f2} GB/s; memcpy of the same "
+      "read {0:f1} MiB from the mapped file at {1:f2} GB/s; memcpy of the same "
       "bytes: {2:f2} GB/s ({3:f0}%)\n",
-      total / double(1 << 30), total / copySeconds / 1e9,
+      total / double(1 << 20), total / copySeconds / 1e9,
       total / memcpySeconds / 1e9, 100 * memcpySeconds / copySeconds);
   return 0;
 }
