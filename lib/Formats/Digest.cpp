@@ -117,73 +117,89 @@ uint32_t mindshard::crc32cCombine(uint32_t first, uint32_t second,
                                   uint64_t secondBytes) {
   if (secondBytes == 0)
     return first;
-  // The same few lengths come back again and again (blocks and lanes of
-  // one size): keep the operator of the last lengths seen, as the matrix
-  // whose column i is what appending the zeros does to bit i.
-  struct Operator {
-    uint64_t bytes = 0;
-    uint32_t matrix[32];
-  };
-  thread_local Operator cache[4];
-  thread_local unsigned nextSlot = 0;
-  for (const Operator &op : cache)
-    if (op.bytes == secondBytes)
-      return gf2Times(op.matrix, first) ^ second;
-  Operator &op = cache[nextSlot++ % 4];
-  op.bytes = secondBytes;
-  for (int bit = 0; bit < 32; ++bit)
-    op.matrix[bit] = appendZeros(1u << bit, secondBytes);
-  return gf2Times(op.matrix, first) ^ second;
+  return appendZeros(first, secondBytes) ^ second;
 }
 
 #if defined(__x86_64__)
-// The SSE 4.2 crc32 instruction computes exactly this CRC. One chain of it
-// waits on each result; three independent lanes keep the unit busy, and
-// their CRCs are combined.
-__attribute__((target("sse4.2"))) static uint32_t
-crc32cHardware(uint32_t state, const uint8_t *p, size_t n) {
-  uint64_t value = state;
-  for (; n >= 8; n -= 8, p += 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    value = __builtin_ia32_crc32di(value, word);
+namespace {
+/// What appending a fixed number of zero bytes does to a CRC-32C register,
+/// as four tables, one per byte of the register: applying it costs four
+/// lookups.
+class ZerosOperator {
+public:
+  explicit ZerosOperator(uint64_t bytes) {
+    uint32_t columns[32];
+    for (int bit = 0; bit < 32; ++bit)
+      columns[bit] = appendZeros(1u << bit, bytes);
+    for (int part = 0; part < 4; ++part)
+      for (uint32_t value = 0; value < 256; ++value) {
+        uint32_t sum = 0;
+        for (int bit = 0; bit < 8; ++bit)
+          if (value >> bit & 1)
+            sum ^= columns[8 * part + bit];
+        tables[part][value] = sum;
+      }
   }
-  uint32_t rest = static_cast<uint32_t>(value);
-  for (; n > 0; --n, ++p)
-    rest = __builtin_ia32_crc32qi(rest, *p);
-  return rest;
+  uint32_t operator()(uint32_t state) const {
+    return tables[0][state & 0xff] ^ tables[1][(state >> 8) & 0xff] ^
+           tables[2][(state >> 16) & 0xff] ^ tables[3][state >> 24];
+  }
+
+private:
+  uint32_t tables[4][256];
+};
+} // namespace
+
+// The SSE 4.2 crc32 instruction steps the CRC-32C register (without the
+// inversions before and after). One chain of it waits on each result; three
+// lanes of the data, each its own chain, keep the unit busy, and their
+// registers are joined by the zeros operator of one lane: the register
+// after lanes A B C is zeros(zeros(a) ^ b) ^ c, where b and c start at 0.
+__attribute__((target("sse4.2"))) static uint64_t
+crc32cLanes(uint64_t state, const uint8_t *&p, size_t &n, size_t lane,
+            const ZerosOperator &zeros) {
+  for (; n >= 3 * lane; n -= 3 * lane, p += 3 * lane) {
+    uint64_t a = state, b = 0, c = 0;
+    for (size_t i = 0; i < lane; i += 8) {
+      uint64_t x, y, z;
+      std::memcpy(&x, p + i, 8);
+      std::memcpy(&y, p + lane + i, 8);
+      std::memcpy(&z, p + 2 * lane + i, 8);
+      a = __builtin_ia32_crc32di(a, x);
+      b = __builtin_ia32_crc32di(b, y);
+      c = __builtin_ia32_crc32di(c, z);
+    }
+    state = zeros(zeros(static_cast<uint32_t>(a)) ^ static_cast<uint32_t>(b)) ^
+            static_cast<uint32_t>(c);
+  }
+  return state;
 }
 
 __attribute__((target("sse4.2"))) static uint32_t
-crc32cThreeLanes(uint32_t crc, const uint8_t *p, size_t n) {
-  size_t lane = (n / 3) & ~size_t(7);
-  uint64_t a = ~crc, b = 0xffffffffu, c = 0xffffffffu;
-  for (size_t i = 0; i < lane; i += 8) {
-    uint64_t x, y, z;
-    std::memcpy(&x, p + i, 8);
-    std::memcpy(&y, p + lane + i, 8);
-    std::memcpy(&z, p + 2 * lane + i, 8);
-    a = __builtin_ia32_crc32di(a, x);
-    b = __builtin_ia32_crc32di(b, y);
-    c = __builtin_ia32_crc32di(c, z);
+crc32cHardware(uint32_t crc, const uint8_t *p, size_t n) {
+  // Long lanes for the bulk, short ones for what is left.
+  constexpr size_t kLongLane = 8192, kShortLane = 256;
+  static const ZerosOperator longZeros(kLongLane), shortZeros(kShortLane);
+  uint64_t state = ~crc;
+  state = crc32cLanes(state, p, n, kLongLane, longZeros);
+  state = crc32cLanes(state, p, n, kShortLane, shortZeros);
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    state = __builtin_ia32_crc32di(state, word);
   }
-  uint32_t last =
-      crc32cHardware(static_cast<uint32_t>(c), p + 3 * lane, n - 3 * lane);
-  uint32_t result =
-      crc32cCombine(~static_cast<uint32_t>(a), ~static_cast<uint32_t>(b), lane);
-  return crc32cCombine(result, ~last, n - 2 * lane);
+  uint32_t rest = static_cast<uint32_t>(state);
+  for (; n > 0; --n, ++p)
+    rest = __builtin_ia32_crc32qi(rest, *p);
+  return ~rest;
 }
 #endif
 
 uint32_t mindshard::crc32c(uint32_t crc, llvm::ArrayRef<uint8_t> bytes) {
 #if defined(__x86_64__)
   static const bool hardware = __builtin_cpu_supports("sse4.2");
-  if (hardware) {
-    // Below this, combining costs more than the lanes save.
-    if (bytes.size() >= (64u << 10))
-      return crc32cThreeLanes(crc, bytes.data(), bytes.size());
-    return ~crc32cHardware(~crc, bytes.data(), bytes.size());
-  }
+  if (hardware)
+    return crc32cHardware(crc, bytes.data(), bytes.size());
 #endif
   return ~crc32cTable(~crc, bytes.data(), bytes.size());
 }

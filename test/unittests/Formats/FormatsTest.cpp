@@ -323,14 +323,17 @@ TEST(DigestTest, Crc32cMatchesTheDefinition) {
   EXPECT_EQ(crc32c(0, llvm::ArrayRef<uint8_t>(
                           reinterpret_cast<const uint8_t *>(check), 9)),
             0xe3069283u);
-  // Sizes on both sides of the three-lane threshold, and odd tails.
+  // Sizes on both sides of the long (3 x 8 KiB) and short (3 x 256 B)
+  // rounds of lanes, odd tails, and starts off the 8-byte grid.
   std::vector<uint8_t> bytes(300007);
   for (size_t i = 0; i < bytes.size(); ++i)
     bytes[i] = uint8_t(i * 2654435761u >> 13);
-  for (size_t size : {0ul, 1ul, 7ul, 65535ul, 65536ul, 196611ul, 300007ul}) {
-    llvm::ArrayRef<uint8_t> part(bytes.data(), size);
-    EXPECT_EQ(crc32c(0, part), slowCrc32c(part)) << size;
-  }
+  for (size_t start : {0ul, 3ul})
+    for (size_t size : {0ul, 1ul, 7ul, 767ul, 768ul, 769ul, 24575ul, 24576ul,
+                        24577ul, 25344ul, 65536ul, 196611ul, 300000ul}) {
+      llvm::ArrayRef<uint8_t> part(bytes.data() + start, size);
+      EXPECT_EQ(crc32c(0, part), slowCrc32c(part)) << start << "+" << size;
+    }
   // Streaming and combining agree with one pass.
   llvm::ArrayRef<uint8_t> all(bytes);
   uint32_t whole = crc32c(0, all);
