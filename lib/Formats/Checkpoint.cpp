@@ -269,9 +269,23 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
   // read ahead in growing windows instead, so that a file of many small
   // tensors is not read a page at a time.
   constexpr uint64_t kSmallRecordBytes = 64 << 10;
-  constexpr uint64_t kFirstWindowBytes = 256 << 10;
+  constexpr uint64_t kFirstWindowBytes = 16 << 10;
   constexpr uint64_t kMaxWindowBytes = 4 << 20;
   uint64_t window = 0, readAheadEnd = 0;
+  // Reading a header faults in the pages around it (the kernel maps up to
+  // 64 KiB around a fault). They are let go every kReleaseRecords records,
+  // so that indexing keeps at most a few MiB of the file resident; letting
+  // them go after every record would cost a TLB shootdown each.
+  constexpr unsigned kReleaseRecords = 64;
+  unsigned unreleasedRecords = 0;
+  uint64_t unreleasedFrom = 0;
+  auto releaseHeaders = [&] {
+    uint64_t begin =
+        unreleasedFrom - std::min<uint64_t>(unreleasedFrom, 1 << 17);
+    file->release(begin, reader.offset() - begin);
+    unreleasedFrom = reader.offset();
+    unreleasedRecords = 0;
+  };
   while (!reader.atEnd()) {
     uint64_t recordOffset = reader.offset();
     llvm::Expected<wire::Key> key = reader.readKey();
@@ -297,12 +311,9 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
       file->willNeed(recordEnd, window);
       readAheadEnd = recordEnd + window;
     }
-    // Reading the header faulted in pages around it (the kernel maps up to
-    // 64 KiB around a fault); let them go, so that indexing keeps no tensor
-    // bytes resident.
-    llvm::scope_exit releaseRecord([&] {
-      uint64_t begin = recordOffset - std::min<uint64_t>(recordOffset, 1 << 17);
-      file->release(begin, reader.offset() - begin);
+    llvm::scope_exit countRecord([&] {
+      if (++unreleasedRecords == kReleaseRecords)
+        releaseHeaders();
     });
 
     // Checkpoint.Value: tag, then a tensor or a map tensor.
@@ -418,6 +429,7 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
       pending->segments.push_back({tensor->contentOffset, tensor->contentSize});
     pending->numBytes = tensor->contentSize;
   }
+  releaseHeaders();
   if (pending)
     if (llvm::Error error = addEntry(std::move(*pending)))
       return error;
