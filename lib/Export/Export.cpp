@@ -304,8 +304,11 @@ void DeviceData::readAhead(llvm::StringRef current) {
   while (nextToPrefetch < order.size() &&
          (prefetched < consumed + window || order[nextToPrefetch] == current)) {
     const ParameterInfo &info = infos.at(order[nextToPrefetch++]);
+    CopyOptions options = copy;
+    options.castTo = info.outputDType;
     if (std::optional<SlicePlan> plan = getSlicePlan(info.op, rank))
-      prefetched += prefetchSlice(checkpoints, info.name, *plan);
+      prefetched += prefetchSlice(checkpoints, info.name, info.sourceDType,
+                                  *plan, options);
   }
 }
 
@@ -466,6 +469,7 @@ llvm::Error ExportJob::plan() {
   CheckpointReadOptions read;
   read.verifyCrc = options.verifyCrc;
   read.key = options.key;
+  read.directReads = options.directIO;
   checkpoints = std::make_unique<TrainingCheckpoints>(std::move(*paths), read);
 
   // Writing every device reads every training file: index them all at
@@ -564,6 +568,12 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
     return exportError(folder + ": cannot create: " + ec.message());
   CheckpointWriter::Options writerOptions;
   writerOptions.sync = options.sync;
+  uint64_t deviceBytes = 0;
+  for (const std::string &name : parameterOrder)
+    if (data.provides(name))
+      deviceBytes += data.byteSize(name);
+  writerOptions.direct =
+      options.directIO && deviceBytes >= AtomicOutputFile::kDirectWriteBytes;
   llvm::Expected<std::unique_ptr<CheckpointWriter>> writer =
       CheckpointWriter::create(path, writerOptions);
   if (!writer)
@@ -619,6 +629,7 @@ llvm::Error ExportJob::writeDevices() {
       exportOptions.externalDataThreshold = options.externalDataThreshold;
       exportOptions.sync = options.sync;
       exportOptions.sha256 = options.sha256;
+      exportOptions.directIO = options.directIO;
       FailureOr<std::unique_ptr<MindIRWriter>> writer =
           MindIRWriter::create(*device, exportOptions);
       if (failed(writer))

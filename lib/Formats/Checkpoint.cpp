@@ -60,7 +60,8 @@ static std::optional<uint64_t> checkedElements(llvm::ArrayRef<int64_t> shape) {
 
 llvm::Expected<std::unique_ptr<Checkpoint>>
 Checkpoint::open(llvm::StringRef path, const CheckpointReadOptions &options) {
-  llvm::Expected<std::unique_ptr<MappedFile>> mapped = MappedFile::open(path);
+  llvm::Expected<std::unique_ptr<MappedFile>> mapped =
+      MappedFile::open(path, options.directReads);
   if (!mapped)
     return mapped.takeError();
   return index(std::move(*mapped), options);
@@ -636,8 +637,10 @@ llvm::Error Checkpoint::indexSafetensors(const CheckpointReadOptions &options) {
 
 llvm::Expected<std::unique_ptr<CheckpointWriter>>
 CheckpointWriter::create(llvm::StringRef path, const Options &options) {
+  AtomicOutputFile::Options fileOptions;
+  fileOptions.direct = options.direct;
   llvm::Expected<std::unique_ptr<AtomicOutputFile>> output =
-      AtomicOutputFile::create(path);
+      AtomicOutputFile::create(path, fileOptions);
   if (!output)
     return output.takeError();
   std::unique_ptr<CheckpointWriter> writer(new CheckpointWriter());

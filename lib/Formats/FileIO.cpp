@@ -14,9 +14,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
+#include <mutex>
 #include <sys/mman.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace mindshard;
@@ -39,12 +44,108 @@ static llvm::Error errnoError(llvm::StringRef path, llvm::StringRef action) {
                              std::strerror(errno));
 }
 
+static uint64_t alignDown(uint64_t value) {
+  return value & ~(kDirectIOAlignment - 1);
+}
+static uint64_t alignUp(uint64_t value) {
+  return alignDown(value + kDirectIOAlignment - 1);
+}
+
+/// pread() until `size` bytes are in or the file ends; the bytes read, or
+/// -1 with errno set.
+static int64_t readFully(int fd, uint8_t *out, uint64_t size, uint64_t offset) {
+  uint64_t got = 0;
+  while (got < size) {
+    ssize_t n = ::pread(fd, out + got, size - got, offset + got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      break;
+    got += n;
+  }
+  return got;
+}
+
+/// pwrite() of all of `bytes` at `offset`; false with errno set.
+static bool writeFully(int fd, llvm::ArrayRef<uint8_t> bytes, uint64_t offset) {
+  while (!bytes.empty()) {
+    ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), offset);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    bytes = bytes.drop_front(n);
+    offset += n;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// AlignedBuffer
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Buffers given back, by size, for the next AlignedBuffer of that size:
+/// the last given back first, as its pages are the likeliest to be in the
+/// processor's cache.
+struct BufferPool {
+  std::mutex mutex;
+  std::map<uint64_t, std::vector<uint8_t *>> free;
+};
+} // namespace
+
+static BufferPool &bufferPool() {
+  // Never destroyed: buffers may be given back while the process exits.
+  static BufferPool *pool = new BufferPool();
+  return *pool;
+}
+
+AlignedBuffer::AlignedBuffer(uint64_t size) : capacity(alignUp(size)) {
+  if (capacity == 0)
+    return;
+  BufferPool &pool = bufferPool();
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    std::vector<uint8_t *> &free = pool.free[capacity];
+    if (!free.empty()) {
+      bytes = free.back();
+      free.pop_back();
+      return;
+    }
+  }
+  void *memory = nullptr;
+  if (::posix_memalign(&memory, kDirectIOAlignment, capacity) != 0)
+    llvm::report_bad_alloc_error("cannot allocate an I/O buffer");
+  bytes = static_cast<uint8_t *>(memory);
+}
+
+AlignedBuffer::~AlignedBuffer() {
+  if (!bytes)
+    return;
+  BufferPool &pool = bufferPool();
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  pool.free[capacity].push_back(bytes);
+}
+
+AlignedBuffer &AlignedBuffer::operator=(AlignedBuffer &&other) noexcept {
+  if (this != &other) {
+    AlignedBuffer old(std::move(*this));
+    bytes = other.bytes;
+    capacity = other.capacity;
+    other.bytes = nullptr;
+    other.capacity = 0;
+  }
+  return *this;
+}
+
 //===----------------------------------------------------------------------===//
 // MappedFile
 //===----------------------------------------------------------------------===//
 
 llvm::Expected<std::unique_ptr<MappedFile>>
-MappedFile::open(llvm::StringRef path) {
+MappedFile::open(llvm::StringRef path, bool directReads) {
   if (llvm::sys::fs::is_directory(path))
     return fileError(path, "is a folder, not a file");
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
@@ -60,6 +161,9 @@ MappedFile::open(llvm::StringRef path) {
       file->buffer->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap;
   std::string name = path.str();
   file->fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  // A small file is read into memory whole anyway.
+  if (directReads && file->mapped)
+    file->directFd = ::open(name.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
   file->data = llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(file->buffer->getBufferStart()),
       file->buffer->getBufferSize());
@@ -106,6 +210,8 @@ void MappedFile::release(uint64_t offset, uint64_t size) const {
 MappedFile::~MappedFile() {
   if (fd >= 0)
     ::close(fd);
+  if (directFd >= 0)
+    ::close(directFd);
 }
 
 llvm::Error MappedFile::read(uint64_t offset, uint64_t size,
@@ -129,6 +235,54 @@ llvm::Error MappedFile::read(uint64_t offset, uint64_t size,
     out += n;
     offset += n;
     size -= n;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error MappedFile::stream(
+    uint64_t offset, uint64_t size, AlignedBuffer &scratch,
+    llvm::function_ref<llvm::Error(llvm::ArrayRef<uint8_t>)> sink) const {
+  assert(scratch.size() >= 2 * kDirectIOAlignment && "scratch too small");
+  if (offset > data.size() || size > data.size() - offset)
+    return fileError(filePath, llvm::formatv("a read of {0} bytes at {1} "
+                                             "leaves the file of {2} bytes",
+                                             size, offset, data.size()));
+  uint64_t at = offset, end = offset + size;
+  // Bytes in memory go to the sink as they are.
+  if (fd < 0)
+    return size ? sink(data.slice(offset, size)) : llvm::Error::success();
+
+  if (streamsDirect(size)) {
+    while (at < end) {
+      // Aligned reads: the first starts at most an alignment early, the
+      // others where the one before ended.
+      uint64_t base = alignDown(at);
+      uint64_t want = std::min(scratch.size(), alignUp(end) - base);
+      int64_t got = readFully(directFd, scratch.data(), want, base);
+      // A file system may take O_DIRECT at open and refuse it here; read
+      // the rest through the cache then.
+      if (got < 0 && errno == EINVAL)
+        break;
+      if (got < 0)
+        return errnoError(filePath, "read");
+      if (base + got <= at)
+        return fileError(filePath, "ends early: was it cut short while "
+                                   "being read?");
+      uint64_t stop = std::min<uint64_t>(end, base + got);
+      if (llvm::Error error = sink(
+              llvm::ArrayRef<uint8_t>(scratch.data() + (at - base), stop - at)))
+        return error;
+      at = stop;
+    }
+  }
+  while (at < end) {
+    uint64_t length = std::min<uint64_t>(scratch.size(), end - at);
+    if (llvm::Error error = read(at, length, scratch.data()))
+      return error;
+    if (llvm::Error error =
+            sink(llvm::ArrayRef<uint8_t>(scratch.data(), length)))
+      return error;
+    at += length;
   }
   return llvm::Error::success();
 }
@@ -161,8 +315,150 @@ void MappedFile::adviseRandom(bool random) const {
 // AtomicOutputFile
 //===----------------------------------------------------------------------===//
 
+/// Writes a file with O_DIRECT from a thread of its own. The caller fills
+/// a ring of aligned blocks in order; each full block is written by the
+/// thread while the caller fills the next, so that producing the bytes and
+/// writing them overlap. Every block but the last is full, so block `n`
+/// lands at `n * kBlockBytes`.
+class AtomicOutputFile::DirectWriter {
+public:
+  DirectWriter(int directFd, int bufferedFd, llvm::StringRef path)
+      : directFd(directFd), bufferedFd(bufferedFd), path(path.str()) {
+    for (unsigned i = 0; i < kBlocks; ++i)
+      blocks.emplace_back(kBlockBytes);
+    thread = std::thread([this] { run(); });
+  }
+  /// Abandons what is not written yet.
+  ~DirectWriter() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (failure.empty())
+        failure = "discarded";
+    }
+    stop();
+    ::close(directFd);
+  }
+
+  /// Copies `bytes` into the blocks, waiting only when all of them wait to
+  /// be written.
+  llvm::Error append(llvm::ArrayRef<uint8_t> bytes) {
+    while (!bytes.empty()) {
+      if (filled == kBlockBytes) {
+        if (llvm::Error error = submit(kBlockBytes))
+          return error;
+        filled = 0;
+      }
+      uint64_t chunk = std::min<uint64_t>(bytes.size(), kBlockBytes - filled);
+      std::memcpy(blocks[submitted % kBlocks].data() + filled, bytes.data(),
+                  chunk);
+      filled += chunk;
+      bytes = bytes.drop_front(chunk);
+    }
+    return llvm::Error::success();
+  }
+
+  /// Writes every aligned byte, stops the thread and hands back the bytes
+  /// left (fewer than an alignment) with their offset in the file.
+  llvm::Error finish(llvm::ArrayRef<uint8_t> &tail, uint64_t &tailOffset) {
+    uint64_t aligned = alignDown(filled);
+    uint64_t offset = submitted * kBlockBytes;
+    if (aligned)
+      if (llvm::Error error = submit(aligned))
+        return error;
+    stop();
+    if (!failure.empty())
+      return fileError(path, failure);
+    const AlignedBuffer &last =
+        blocks[(aligned ? submitted - 1 : submitted) % kBlocks];
+    tail = llvm::ArrayRef<uint8_t>(last.data() + aligned, filled - aligned);
+    tailOffset = offset + aligned;
+    return llvm::Error::success();
+  }
+
+private:
+  static constexpr unsigned kBlocks = 3;
+  static constexpr uint64_t kBlockBytes = 1 << 20;
+
+  /// Queues the block being filled, of `size` bytes, and waits until the
+  /// next one is free.
+  llvm::Error submit(uint64_t size) {
+    std::unique_lock<std::mutex> lock(mutex);
+    sizes[submitted % kBlocks] = size;
+    ++submitted;
+    changed.notify_all();
+    changed.wait(lock, [&] {
+      return submitted - written < kBlocks || !failure.empty();
+    });
+    if (!failure.empty())
+      return fileError(path, failure);
+    return llvm::Error::success();
+  }
+
+  void stop() {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (!thread.joinable())
+      return;
+    stopping = true;
+    changed.notify_all();
+    lock.unlock();
+    thread.join();
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (true) {
+      changed.wait(lock, [&] { return written < submitted || stopping; });
+      if (written == submitted)
+        return;
+      uint64_t block = written;
+      // After a failure the rest is not written.
+      bool skip = !failure.empty();
+      lock.unlock();
+      std::string error = skip ? "" : writeBlock(block);
+      lock.lock();
+      ++written;
+      if (!error.empty() && failure.empty())
+        failure = std::move(error);
+      changed.notify_all();
+    }
+  }
+
+  std::string writeBlock(uint64_t block) {
+    llvm::ArrayRef<uint8_t> bytes(blocks[block % kBlocks].data(),
+                                  sizes[block % kBlocks]);
+    uint64_t offset = block * kBlockBytes;
+    if (useDirect && writeFully(directFd, bytes, offset))
+      return "";
+    // A file system may take O_DIRECT at open and refuse it here.
+    if (useDirect && errno == EINVAL)
+      useDirect = false;
+    if (!useDirect && writeFully(bufferedFd, bytes, offset))
+      return "";
+    return std::string("cannot write: ") + std::strerror(errno);
+  }
+
+  int directFd;
+  int bufferedFd;
+  std::string path;
+  std::vector<AlignedBuffer> blocks;
+  uint64_t sizes[kBlocks] = {};
+  /// Bytes in the block being filled, block number `submitted`.
+  uint64_t filled = 0;
+  bool useDirect = true;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  uint64_t submitted = 0;
+  uint64_t written = 0;
+  bool stopping = false;
+  std::string failure;
+  std::thread thread;
+};
+
+AtomicOutputFile::AtomicOutputFile() = default;
+
 llvm::Expected<std::unique_ptr<AtomicOutputFile>>
-AtomicOutputFile::create(llvm::StringRef path) {
+AtomicOutputFile::create(llvm::StringRef path, const Options &options) {
   static std::atomic<unsigned> counter{0};
   std::unique_ptr<AtomicOutputFile> file(new AtomicOutputFile());
   file->finalPath = path.str();
@@ -175,6 +471,13 @@ AtomicOutputFile::create(llvm::StringRef path) {
     return errnoError(file->tempPath, "create");
   // An interrupted run must not leave the temporary behind.
   llvm::sys::RemoveFileOnSignal(file->tempPath);
+  if (options.direct) {
+    int directFd =
+        ::open(file->tempPath.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (directFd >= 0)
+      file->direct =
+          std::make_unique<DirectWriter>(directFd, file->fd, file->tempPath);
+  }
   return file;
 }
 
@@ -189,6 +492,10 @@ llvm::Error AtomicOutputFile::write(llvm::ArrayRef<uint8_t> bytes) {
   crc = mindshard::crc32c(crc, bytes);
   if (hasher)
     hasher->update(bytes);
+  if (direct) {
+    written += bytes.size();
+    return direct->append(bytes);
+  }
   const uint8_t *cursor = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {
@@ -212,7 +519,20 @@ llvm::Error AtomicOutputFile::write(llvm::ArrayRef<uint8_t> bytes) {
   return llvm::Error::success();
 }
 
+llvm::Error AtomicOutputFile::finishDirect() {
+  llvm::ArrayRef<uint8_t> tail;
+  uint64_t tailOffset = 0;
+  llvm::Error error = direct->finish(tail, tailOffset);
+  if (!error && !writeFully(fd, tail, tailOffset))
+    error = errnoError(tempPath, "write");
+  direct.reset();
+  return error;
+}
+
 llvm::Error AtomicOutputFile::commit(bool syncData) {
+  if (direct)
+    if (llvm::Error error = finishDirect())
+      return error;
   if (hasher) {
     sha256Hex = hasher->finish();
     hasher.reset();
@@ -235,6 +555,7 @@ llvm::Error AtomicOutputFile::commit(bool syncData) {
 }
 
 void AtomicOutputFile::discard() {
+  direct.reset();
   if (fd >= 0) {
     ::close(fd);
     fd = -1;

@@ -75,8 +75,10 @@ public:
 
   /// Drops the pages of rows [begin, end) of dimension 0 from the process.
   void release(int64_t beginRow, int64_t endRow) const;
-  /// Asks the kernel to read rows [begin, end) of dimension 0 ahead.
-  void prefetch(int64_t beginRow, int64_t endRow) const;
+  /// Asks the kernel to read rows [begin, end) of dimension 0 ahead; with
+  /// `streamed`, only the parts that stream() will not read past the page
+  /// cache.
+  void prefetch(int64_t beginRow, int64_t endRow, bool streamed) const;
   /// Hands rows [begin, end) of dimension 0 to `sink` straight from the
   /// mapped file, a part of at most `partBytes` at a time, dropping each
   /// part from the process once handed on.
@@ -181,31 +183,55 @@ llvm::Error BoxReader::stream(
     llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const {
   // Parts small enough to stay in the processor's cache between the read,
   // the checksum and the write.
-  std::vector<uint8_t> part(std::min<uint64_t>(partBytes, 1ull << 20));
+  AlignedBuffer part(std::min<uint64_t>(partBytes, 1ull << 20));
   llvm::Error result = llvm::Error::success();
-  forEachFileRange(
-      entry, elementBytes, beginRow, endRow,
-      [&](uint64_t offset, uint64_t size) {
-        for (uint64_t at = offset, end = offset + size; at < end && !result;) {
-          uint64_t length = std::min<uint64_t>(part.size(), end - at);
-          result = checkpoint.bytes().read(at, length, part.data());
-          if (!result)
-            result = sink(ArrayRef<uint8_t>(part.data(), length));
-          at += length;
-        }
-      });
+  forEachFileRange(entry, elementBytes, beginRow, endRow,
+                   [&](uint64_t offset, uint64_t size) {
+                     if (!result)
+                       result =
+                           checkpoint.bytes().stream(offset, size, part, sink);
+                   });
   return result;
 }
 
-void BoxReader::prefetch(int64_t beginRow, int64_t endRow) const {
+void BoxReader::prefetch(int64_t beginRow, int64_t endRow,
+                         bool streamed) const {
   forEachFileRange(entry, elementBytes, beginRow, endRow,
                    [&](uint64_t offset, uint64_t size) {
-                     checkpoint.bytes().willNeed(offset, size);
+                     const MappedFile &file = checkpoint.bytes();
+                     if (!streamed || !file.streamsDirect(size))
+                       file.willNeed(offset, size);
                    });
 }
 
+/// True when every piece is whole rows of its training slice and of the
+/// predict slice, and no cast is asked for: the slice is then those rows one
+/// after the other, streamed from the files in order.
+static bool isRowStream(const SlicePlan &plan, DType dtype,
+                        const CopyOptions &options) {
+  if (outputDType(dtype, options) != dtype)
+    return false;
+  return llvm::all_of(plan.pieces, [&](const Piece &piece) {
+    ArrayRef<int64_t> inner = ArrayRef<int64_t>(piece.shape).drop_front();
+    return inner == ArrayRef<int64_t>(plan.shape).drop_front() &&
+           inner == ArrayRef<int64_t>(piece.sourceShape).drop_front() &&
+           llvm::all_of(ArrayRef<int64_t>(piece.sourceOffsets).drop_front(),
+                        [](int64_t offset) { return offset == 0; });
+  });
+}
+
+/// The rows [first, first + count) of dimension 0 that a piece reads.
+static std::pair<int64_t, int64_t> pieceRows(const Piece &piece) {
+  int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
+  int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
+  return {first, first + count};
+}
+
 uint64_t mindshard::prefetchSlice(TrainingCheckpoints &checkpoints,
-                                  llvm::StringRef name, const SlicePlan &plan) {
+                                  llvm::StringRef name, DType dtype,
+                                  const SlicePlan &plan,
+                                  const CopyOptions &options) {
+  bool streamed = isRowStream(plan, dtype, options);
   uint64_t bytes = 0;
   for (const Piece &piece : plan.pieces) {
     llvm::Expected<const Checkpoint *> checkpoint =
@@ -219,11 +245,12 @@ uint64_t mindshard::prefetchSlice(TrainingCheckpoints &checkpoints,
     if (!entry)
       continue;
     unsigned elementBytes = std::max(1u, getElementBits(entry->dtype) / 8);
-    int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
-    int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
-    forEachFileRange(*entry, elementBytes, first, first + count,
+    auto [begin, end] = pieceRows(piece);
+    forEachFileRange(*entry, elementBytes, begin, end,
                      [&](uint64_t offset, uint64_t size) {
-                       (*checkpoint)->bytes().willNeed(offset, size);
+                       const MappedFile &file = (*checkpoint)->bytes();
+                       if (!streamed || !file.streamsDirect(size))
+                         file.willNeed(offset, size);
                        bytes += size;
                      });
   }
@@ -261,41 +288,29 @@ mindshard::copySlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
     readers.emplace_back(**checkpoint, *entry, elementBytes);
   }
 
-  // Have the kernel read every piece's rows ahead while the copy goes on.
+  // Have the kernel read every piece's rows ahead while the copy goes on,
+  // but for those read past the page cache.
+  bool streamed = isRowStream(plan, dtype, options);
   for (auto [piece, reader] : llvm::zip_equal(plan.pieces, readers)) {
-    int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
-    int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
-    reader.prefetch(first, first + count);
+    auto [begin, end] = pieceRows(piece);
+    reader.prefetch(begin, end, streamed);
   }
 
-  // When every piece is whole rows of its training slice and of the predict
-  // slice, the slice is those rows one after the other: they go to the sink
-  // straight from the mapped files, in order, without a copy.
-  bool wholeRows = !options.castTo || outputDType(dtype, options) == dtype;
-  for (const Piece &piece : plan.pieces) {
-    ArrayRef<int64_t> inner = ArrayRef<int64_t>(piece.shape).drop_front();
-    wholeRows &=
-        inner == ArrayRef<int64_t>(plan.shape).drop_front() &&
-        inner == ArrayRef<int64_t>(piece.sourceShape).drop_front() &&
-        llvm::all_of(ArrayRef<int64_t>(piece.sourceOffsets).drop_front(),
-                     [](int64_t offset) { return offset == 0; });
-  }
-  if (wholeRows) {
+  // A slice of whole rows goes to the sink straight from the files, piece
+  // by piece in order.
+  if (streamed) {
     std::vector<size_t> order(plan.pieces.size());
     std::iota(order.begin(), order.end(), 0);
     llvm::sort(order, [&](size_t a, size_t b) {
       return plan.pieces[a].targetOffsets < plan.pieces[b].targetOffsets;
     });
     for (size_t index : order) {
-      const Piece &piece = plan.pieces[index];
-      int64_t first = piece.sourceOffsets.empty() ? 0 : piece.sourceOffsets[0];
-      int64_t count = piece.shape.empty() ? 1 : piece.shape[0];
-      if (llvm::Error error =
-              readers[index].stream(first, first + count, options.blockBytes,
-                                    [&](ArrayRef<uint8_t> bytes) {
-                                      checkpoints.addBytesRead(bytes.size());
-                                      return sink(bytes);
-                                    }))
+      auto [begin, end] = pieceRows(plan.pieces[index]);
+      if (llvm::Error error = readers[index].stream(
+              begin, end, options.blockBytes, [&](ArrayRef<uint8_t> bytes) {
+                checkpoints.addBytesRead(bytes.size());
+                return sink(bytes);
+              }))
         return error;
     }
     return llvm::Error::success();

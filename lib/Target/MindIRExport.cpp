@@ -718,8 +718,11 @@ Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
     if (std::error_code ec = llvm::sys::fs::create_directories(folder))
       return fail(fileError(folder, "cannot create: " + ec.message()));
     std::string dataPath = folder + "/data_0";
+    AtomicOutputFile::Options fileOptions;
+    fileOptions.direct =
+        options.directIO && totalBytes >= AtomicOutputFile::kDirectWriteBytes;
     llvm::Expected<std::unique_ptr<AtomicOutputFile>> opened =
-        AtomicOutputFile::create(dataPath);
+        AtomicOutputFile::create(dataPath, fileOptions);
     if (!opened)
       return fail(opened.takeError());
     dataFile = std::move(*opened);
@@ -752,8 +755,12 @@ Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
 
   std::string graphPath =
       external ? (stem + "_graph.mindir").str() : path.str();
+  // The graph file holds the weights unless they went outside.
+  AtomicOutputFile::Options graphOptions;
+  graphOptions.direct = options.directIO && !external &&
+                        totalBytes >= AtomicOutputFile::kDirectWriteBytes;
   llvm::Expected<std::unique_ptr<AtomicOutputFile>> graphFile =
-      AtomicOutputFile::create(graphPath);
+      AtomicOutputFile::create(graphPath, graphOptions);
   if (!graphFile)
     return fail(graphFile.takeError());
   if (options.sha256)

@@ -113,6 +113,12 @@ static cl::opt<uint64_t> externalData(
 static cl::opt<bool>
     noSync("no-sync", cl::desc("Do not sync the files to disk before renaming"),
            cl::cat(category));
+static cl::opt<bool> bufferedIO(
+    "buffered-io",
+    cl::desc("Read and write everything through the page cache (by default "
+             "large slices and files bypass it where the file system "
+             "allows)"),
+    cl::cat(category));
 static cl::opt<bool>
     noCrc("no-crc-check",
           cl::desc("Do not verify the checkpoints' CRC trailers"),
@@ -139,6 +145,7 @@ static llvm::Expected<ExportOptions> buildOptions() {
   options.timings = timings;
   options.sha256 = sha256;
   options.sync = !noSync;
+  options.directIO = !bufferedIO;
   options.verifyCrc = !noCrc;
   options.targetVersion = targetVersion;
   options.externalDataThreshold = externalData;

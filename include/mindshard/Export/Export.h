@@ -77,6 +77,11 @@ struct ExportOptions {
   uint64_t externalDataThreshold = 1ull << 30;
   std::string outputDir;
   bool sync = true;
+  /// Read large slices and write large files past the page cache
+  /// (O_DIRECT) where the file system allows it: the bytes go between the
+  /// disk and a few buffers of mindshard's own, and the cache is neither
+  /// filled nor flushed. Off, everything goes through the cache.
+  bool directIO = true;
   /// Verify the CRC trailers of training checkpoints that have one.
   bool verifyCrc = true;
   std::optional<DecryptKey> key;

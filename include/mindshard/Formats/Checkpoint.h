@@ -62,6 +62,9 @@ struct CheckpointReadOptions {
   bool verifyCrc = true;
   /// The key of an encrypted .ckpt.
   std::optional<DecryptKey> key;
+  /// Let large tensors be read past the page cache
+  /// (MappedFile::stream()).
+  bool directReads = true;
 };
 
 /// An opened checkpoint.
@@ -135,6 +138,9 @@ public:
     uint64_t maxRecordBytes = 512ull << 20;
     /// Sync the data before renaming it into place.
     bool sync = true;
+    /// Write past the page cache (AtomicOutputFile::Options::direct): for
+    /// large files.
+    bool direct = false;
   };
 
   static llvm::Expected<std::unique_ptr<CheckpointWriter>>

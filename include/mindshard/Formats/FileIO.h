@@ -4,10 +4,13 @@
 //
 //  - MappedFile: a read-only view of a whole file, memory-mapped so that
 //    opening costs nothing in proportion to its size, or an owned buffer when
-//    the bytes had to be transformed (decrypted) first;
+//    the bytes had to be transformed (decrypted) first; large ranges are
+//    streamed past the page cache (O_DIRECT) where the file system allows;
 //  - AtomicOutputFile: a file written under a temporary name in its final
 //    folder, synced and renamed into place only when complete, removed on
-//    failure or interruption;
+//    failure or interruption; large outputs are written past the page cache
+//    from a thread of their own;
+//  - AlignedBuffer: memory that direct I/O can read into and write from;
 //  - formatError(): the one shape of message for bad input, naming the file,
 //    the byte offset and what is wrong there.
 //
@@ -19,6 +22,7 @@
 #include "mindshard/Formats/Digest.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
@@ -31,6 +35,36 @@
 
 namespace mindshard {
 
+/// What direct I/O needs aligned: buffer addresses, file offsets and sizes.
+/// 4 KiB covers every logical block size Linux file systems use.
+constexpr uint64_t kDirectIOAlignment = 4096;
+
+/// A buffer for direct I/O: its address and size are multiples of
+/// kDirectIOAlignment. Buffers come from a process-wide pool and go back to
+/// it: a new page costs a fault (on a virtual machine, often one in the
+/// host as well), and an export would otherwise pay it again for every file.
+class AlignedBuffer {
+public:
+  /// A buffer of at least `size` bytes, rounded up to the alignment.
+  explicit AlignedBuffer(uint64_t size);
+  ~AlignedBuffer();
+  AlignedBuffer(AlignedBuffer &&other) noexcept
+      : bytes(other.bytes), capacity(other.capacity) {
+    other.bytes = nullptr;
+    other.capacity = 0;
+  }
+  AlignedBuffer &operator=(AlignedBuffer &&other) noexcept;
+  AlignedBuffer(const AlignedBuffer &) = delete;
+  AlignedBuffer &operator=(const AlignedBuffer &) = delete;
+
+  uint8_t *data() const { return bytes; }
+  uint64_t size() const { return capacity; }
+
+private:
+  uint8_t *bytes = nullptr;
+  uint64_t capacity = 0;
+};
+
 /// "FILE: at byte OFFSET: MESSAGE".
 llvm::Error formatError(llvm::StringRef path, uint64_t offset,
                         const llvm::Twine &message);
@@ -40,8 +74,10 @@ llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message);
 /// The bytes of an input file.
 class MappedFile {
 public:
-  /// Maps `path` read-only. Errors name the file.
-  static llvm::Expected<std::unique_ptr<MappedFile>> open(llvm::StringRef path);
+  /// Maps `path` read-only. With `directReads`, stream() may read large
+  /// ranges past the page cache. Errors name the file.
+  static llvm::Expected<std::unique_ptr<MappedFile>>
+  open(llvm::StringRef path, bool directReads = false);
   /// Takes ownership of bytes produced in memory, reported as `path`.
   static std::unique_ptr<MappedFile> fromBytes(llvm::StringRef path,
                                                std::vector<uint8_t> bytes);
@@ -63,6 +99,25 @@ public:
   /// Copies a range out, with pread() when the bytes are a file's: no page
   /// of the mapping is touched, so nothing needs releasing afterwards.
   llvm::Error read(uint64_t offset, uint64_t size, uint8_t *out) const;
+  /// Hands the range [offset, offset + size) to `sink` in order, in parts
+  /// read into `scratch` (at least two alignments long). A range of
+  /// kDirectReadBytes or more is read past the page cache where the file
+  /// system allows it: from the disk straight into `scratch`, each byte
+  /// once, filling no page of the cache (the first and the last part may
+  /// read up to an alignment more than asked).
+  llvm::Error
+  stream(uint64_t offset, uint64_t size, AlignedBuffer &scratch,
+         llvm::function_ref<llvm::Error(llvm::ArrayRef<uint8_t>)> sink) const;
+  /// True when stream() reads a range of `size` bytes past the page cache:
+  /// asking the kernel to read it ahead (willNeed) would only fill the
+  /// cache with pages nobody reads.
+  bool streamsDirect(uint64_t size) const {
+    return directFd >= 0 && size >= kDirectReadBytes;
+  }
+  /// Ranges smaller than this are read through the page cache, which the
+  /// kernel reads ahead: one disk request per small tensor would cost more
+  /// than it saves.
+  static constexpr uint64_t kDirectReadBytes = 256 << 10;
   ~MappedFile();
   /// Tells the kernel that the file is read here and there (indexing), so
   /// that a page fault maps one page and reads nothing ahead; false restores
@@ -76,6 +131,8 @@ private:
   bool mapped = false;
   /// The file, open for pread(); -1 for bytes held in memory.
   int fd = -1;
+  /// The file open with O_DIRECT; -1 where the file system refuses it.
+  int directFd = -1;
   std::vector<uint8_t> owned;
   llvm::ArrayRef<uint8_t> data;
 };
@@ -83,9 +140,25 @@ private:
 /// A file that appears under its final name only once it is complete.
 class AtomicOutputFile {
 public:
+  /// Outputs expected to hold at least this many bytes are best written
+  /// direct (Options::direct); below it the buffers cost more than the
+  /// cache.
+  static constexpr uint64_t kDirectWriteBytes = 8 << 20;
+  struct Options {
+    /// Write past the page cache (O_DIRECT) from a thread of the file's own,
+    /// while the caller produces the next bytes: for large outputs, which
+    /// would otherwise fill the cache with pages that are written once and
+    /// never read. Falls back to ordinary writes where the file system
+    /// refuses direct I/O.
+    bool direct = false;
+  };
   /// Creates `<path>.tmp-<pid>-<n>` in the folder of `path`.
   static llvm::Expected<std::unique_ptr<AtomicOutputFile>>
-  create(llvm::StringRef path);
+  create(llvm::StringRef path, const Options &options);
+  static llvm::Expected<std::unique_ptr<AtomicOutputFile>>
+  create(llvm::StringRef path) {
+    return create(path, Options());
+  }
   ~AtomicOutputFile();
 
   AtomicOutputFile(const AtomicOutputFile &) = delete;
@@ -114,11 +187,20 @@ public:
   llvm::StringRef path() const { return finalPath; }
   llvm::StringRef temporaryPath() const { return tempPath; }
 
+  /// True when the bytes go past the page cache.
+  bool writesDirect() const { return direct != nullptr; }
+
 private:
-  AtomicOutputFile() = default;
+  class DirectWriter;
+  AtomicOutputFile();
+  /// Stops the direct writer and writes what it has not: the last,
+  /// unaligned bytes.
+  llvm::Error finishDirect();
+
   std::string finalPath;
   std::string tempPath;
   int fd = -1;
+  std::unique_ptr<DirectWriter> direct;
   uint64_t written = 0;
   /// Bytes handed to the kernel's writeback so far.
   uint64_t writtenBack = 0;

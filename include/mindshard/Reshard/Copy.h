@@ -70,9 +70,12 @@ inline DType outputDType(DType source, const CopyOptions &options) {
 }
 
 /// Asks the kernel to read ahead the checkpoint bytes that copySlice() will
-/// read for `plan`; returns their number.
+/// read for `plan` through the page cache (those it reads past the cache,
+/// it reads when it needs them); returns the number of bytes copySlice()
+/// will read.
 uint64_t prefetchSlice(TrainingCheckpoints &checkpoints, llvm::StringRef name,
-                       const SlicePlan &plan);
+                       DType dtype, const SlicePlan &plan,
+                       const CopyOptions &options);
 
 /// Writes the bytes of the slice planned by `plan` of parameter `name`
 /// (held as `dtype` in the checkpoints), row-major, through `sink`.

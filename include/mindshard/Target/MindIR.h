@@ -93,6 +93,9 @@ struct MindIRExportOptions {
   bool sync = true;
   /// Compute each file's SHA-256 as it is written (the CRC-32C always is).
   bool sha256 = false;
+  /// Write the file holding the weights past the page cache when it is
+  /// large (AtomicOutputFile::Options::direct).
+  bool directIO = true;
 };
 
 /// What an export wrote.

@@ -20,8 +20,10 @@
 #include "gtest/gtest.h"
 
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <numeric>
+#include <unistd.h>
 
 using namespace mindshard;
 
@@ -401,6 +403,147 @@ TEST(FileIOTest, ReleasingASmallFileKeepsItsBytes) {
       std::vector<uint8_t>((*file)->bytes().begin(), (*file)->bytes().end()),
       bytes);
   llvm::sys::fs::remove(path);
+}
+
+} // namespace
+
+namespace {
+
+/// Bytes that differ from their neighbours and from any shifted copy.
+std::vector<uint8_t> patterned(size_t count) {
+  std::vector<uint8_t> bytes(count);
+  for (size_t i = 0; i < count; ++i)
+    bytes[i] = uint8_t((i * 2654435761u) >> 11);
+  return bytes;
+}
+
+/// True when files in `dir` can be opened for direct I/O: then the direct
+/// paths must be taken, not their fallbacks.
+bool supportsDirectIO(const TempDir &dir) {
+  std::string probe = dir.file("probe");
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_DIRECT, 0644);
+  if (fd < 0)
+    return false;
+  ::close(fd);
+  llvm::sys::fs::remove(probe);
+  return true;
+}
+
+std::vector<uint8_t> readWholeFile(llvm::StringRef path) {
+  std::ifstream in(path.str(), std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// Direct writes go out in aligned blocks from a thread, and the last bytes
+// (less than an alignment) through the cache: every size around the block
+// and alignment boundaries, written in uneven pieces, must come out whole.
+TEST(FileIOTest, DirectWritesKeepEveryByte) {
+  TempDir dir;
+  constexpr uint64_t kMiB = 1 << 20;
+  for (uint64_t size :
+       {uint64_t(0), uint64_t(1), uint64_t(4095), uint64_t(4096),
+        uint64_t(4097), kMiB - 1, kMiB, kMiB + 1, 3 * kMiB, 7 * kMiB + 4097}) {
+    std::string path = dir.file("out-" + std::to_string(size));
+    AtomicOutputFile::Options options;
+    options.direct = true;
+    std::unique_ptr<AtomicOutputFile> file =
+        unwrap(AtomicOutputFile::create(path, options));
+    EXPECT_EQ(file->writesDirect(), supportsDirectIO(dir));
+    std::vector<uint8_t> bytes = patterned(size);
+    llvm::ArrayRef<uint8_t> rest(bytes);
+    for (uint64_t piece = 1; !rest.empty(); piece = piece * 3 + 7) {
+      uint64_t length = std::min<uint64_t>(piece, rest.size());
+      ASSERT_FALSE(static_cast<bool>(file->write(rest.take_front(length))));
+      rest = rest.drop_front(length);
+    }
+    EXPECT_EQ(file->size(), size);
+    ASSERT_FALSE(static_cast<bool>(file->commit()));
+    EXPECT_EQ(readWholeFile(path), bytes) << size;
+    EXPECT_EQ(file->crc32c(), crc32c(0, bytes)) << size;
+  }
+}
+
+TEST(FileIOTest, DiscardedDirectWritesLeaveNothing) {
+  TempDir dir;
+  std::string path = dir.file("out");
+  AtomicOutputFile::Options options;
+  options.direct = true;
+  std::unique_ptr<AtomicOutputFile> file =
+      unwrap(AtomicOutputFile::create(path, options));
+  std::vector<uint8_t> bytes = patterned(5 << 20);
+  ASSERT_FALSE(static_cast<bool>(file->write(bytes)));
+  std::string temporary = file->temporaryPath().str();
+  file.reset();
+  EXPECT_FALSE(llvm::sys::fs::exists(path));
+  EXPECT_FALSE(llvm::sys::fs::exists(temporary));
+}
+
+// A stream reads aligned parts past the cache and hands on only the bytes
+// asked for, whatever the offset, size and scratch size.
+TEST(FileIOTest, StreamHandsOnExactlyTheRange) {
+  TempDir dir;
+  std::string path = dir.file("in");
+  std::vector<uint8_t> bytes = patterned((3 << 20) + 123);
+  {
+    std::unique_ptr<AtomicOutputFile> file =
+        unwrap(AtomicOutputFile::create(path));
+    ASSERT_FALSE(static_cast<bool>(file->write(bytes)));
+    ASSERT_FALSE(static_cast<bool>(file->commit()));
+  }
+  std::unique_ptr<MappedFile> file =
+      unwrap(MappedFile::open(path, /*directReads=*/true));
+  EXPECT_EQ(file->streamsDirect(MappedFile::kDirectReadBytes),
+            supportsDirectIO(dir));
+  EXPECT_FALSE(file->streamsDirect(MappedFile::kDirectReadBytes - 1));
+  EXPECT_FALSE(unwrap(MappedFile::open(path))->streamsDirect(1 << 30));
+  struct Range {
+    uint64_t offset, size;
+  };
+  for (Range range :
+       {Range{0, bytes.size()}, Range{1, 300000}, Range{4095, 4097},
+        Range{4096, 1 << 20}, Range{12345, 2 << 20},
+        Range{bytes.size() - 262144 - 5, 262144 + 5},
+        Range{bytes.size() - 7, 7}, Range{17, 0}})
+    for (uint64_t scratchBytes : {uint64_t(8192), uint64_t(1 << 20)}) {
+      AlignedBuffer scratch(scratchBytes);
+      std::vector<uint8_t> out;
+      llvm::Error error = file->stream(
+          range.offset, range.size, scratch, [&](llvm::ArrayRef<uint8_t> part) {
+            EXPECT_LE(part.size(), scratch.size());
+            out.insert(out.end(), part.begin(), part.end());
+            return llvm::Error::success();
+          });
+      ASSERT_FALSE(static_cast<bool>(error))
+          << llvm::toString(std::move(error));
+      EXPECT_EQ(out,
+                std::vector<uint8_t>(bytes.begin() + range.offset,
+                                     bytes.begin() + range.offset + range.size))
+          << range.offset << "+" << range.size << " by " << scratchBytes;
+    }
+  // Past the end is an error naming the file.
+  AlignedBuffer scratch(8192);
+  llvm::Error error =
+      file->stream(bytes.size() - 10, 11, scratch, [](llvm::ArrayRef<uint8_t>) {
+        return llvm::Error::success();
+      });
+  ASSERT_TRUE(static_cast<bool>(error));
+  EXPECT_NE(llvm::toString(std::move(error)).find(path), std::string::npos);
+}
+
+TEST(FileIOTest, AlignedBuffersAreAlignedAndReused) {
+  uint8_t *first;
+  {
+    AlignedBuffer buffer(5000);
+    EXPECT_EQ(buffer.size(), 8192u);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.data()) % kDirectIOAlignment,
+              0u);
+    first = buffer.data();
+  }
+  AlignedBuffer again(8192);
+  EXPECT_EQ(again.data(), first);
+  AlignedBuffer moved = std::move(again);
+  EXPECT_EQ(moved.data(), first);
+  EXPECT_EQ(again.data(), nullptr);
 }
 
 } // namespace
