@@ -6,7 +6,8 @@
 #   - mindshard-export: wall time, throughput and peak resident memory;
 #   - cp of the same output files followed by sync (the export syncs too);
 #
-# Usage: [ROUNDS=3] bench/export.sh [LAYERS] [WORK_DIR]
+# Usage: [ROUNDS=3] [SETTLE=5] bench/export.sh [LAYERS] [WORK_DIR]
+#   SETTLE is the seconds of quiet before each run.
 #   LAYERS  transformer layers (4: 2.7 GiB of checkpoints; 16: 9.0 GiB)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
@@ -26,6 +27,9 @@ checkpoint_bytes=$(du -cb "$run"/rank_*/*.ckpt | tail -1 | cut -f1)
 
 # Flush earlier writes so that they are not billed to what follows.
 sync
+# A pause on a synced disk before each run, so that neither is charged for
+# the write-back of the other's output.
+settle() { sync; sleep "${SETTLE:-5}"; }
 drop_caches() {
   # Reading from disk rather than the page cache, where the machine allows.
   echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && echo dropped || echo kept
@@ -37,6 +41,7 @@ export_times=() copy_times=() export_rss=()
 for round in $(seq "$rounds"); do
   say "round $round of $rounds: mindshard-export"
   rm -rf "$work/out"
+  settle
   caches=$(drop_caches)
   # Cold data, warm program: load the binary (and libLLVM) as cp is loaded.
   "$bin/mindshard-export" --help >/dev/null
@@ -50,6 +55,7 @@ for round in $(seq "$rounds"); do
   say "round $round of $rounds: cp + sync of the same output"
   rm -rf "$work/copy"
   mkdir -p "$work/copy"
+  settle
   drop_caches >/dev/null
   cp --help >/dev/null
   start=$(date +%s.%N)

@@ -8,7 +8,8 @@
 # same bytes through the same disk: the floor for any tool that reads the
 # slices and writes them, against which both are measured too.
 #
-# Usage: [ROUNDS=3] bench/peer.sh PEER_DIR [WORK_DIR]
+# Usage: [ROUNDS=3] [SETTLE=5] bench/peer.sh PEER_DIR [WORK_DIR]
+#   SETTLE is the seconds of quiet before each contestant.
 #   PEER_DIR holds generator/scenarios.py and bench/ms_reshard_numpy.py
 #   (they need Debian's python3-numpy and python3-protobuf; neither is part
 #   of mindshard, and mindshard's own benchmark, bench/export.sh, does not
@@ -33,16 +34,22 @@ devices=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['pre
 train=$(ls -d "$run"/rank_* | wc -l)
 sync
 drop_caches() { echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+# A pause on a synced disk before each contestant, so that no one is
+# charged for the write-back of the last one's output.
+settle() { sync; sleep "${SETTLE:-5}"; }
 seconds() { echo "$(date +%s.%N) - $1" | bc; }
 
-# Cold data, loaded programs, several rounds. The order rotates from round
-# to round, so that no contestant always follows the same one (the machine
-# may still be busy with what the last one left: dirty pages, freed memory).
+# Cold data, loaded programs, several rounds. The rounds go through all six
+# orders of the three, so that each follows each of the others as often:
+# what one leaves behind can slow the next (seen here: right after the
+# peer, the virtual disk ran at half its rate for the export, for reasons
+# outside the machine; a pause of 30 s did not help).
 rounds=${ROUNDS:-3}
 ours_times=() ours_rss=() theirs_times=() theirs_rss=() copy_times=()
 run_ours() {
   say "round $round of $rounds: mindshard-export --emit ckpt ($train ranks -> $devices devices)"
   rm -rf "$work/ours"
+  settle
   drop_caches
   "$bin/mindshard-export" --help >/dev/null
   start=$(date +%s.%N)
@@ -56,6 +63,7 @@ run_copy() {
   say "round $round of $rounds: cp + sync of mindshard's output"
   rm -rf "$work/copy"
   mkdir -p "$work/copy"
+  settle
   drop_caches
   cp --help >/dev/null
   start=$(date +%s.%N)
@@ -66,6 +74,7 @@ run_copy() {
 run_peer() {
   say "round $round of $rounds: the peer, merge then split with numpy"
   rm -rf "$work/peer"
+  settle
   drop_caches
   "$python" -c "import numpy, google.protobuf"
   start=$(date +%s.%N)
@@ -80,10 +89,11 @@ run_peer() {
   theirs_times+=("$(seconds "$start")") theirs_rss+=("$(cat "$work/peer.rss")")
 }
 # The first round starts with mindshard: cp and the peer use its output.
-orders=("run_ours run_copy run_peer" "run_copy run_peer run_ours"
-  "run_peer run_ours run_copy")
+orders=("run_ours run_copy run_peer" "run_ours run_peer run_copy"
+  "run_copy run_ours run_peer" "run_copy run_peer run_ours"
+  "run_peer run_ours run_copy" "run_peer run_copy run_ours")
 for round in $(seq "$rounds"); do
-  for contestant in ${orders[$(((round - 1) % 3))]}; do
+  for contestant in ${orders[$(((round - 1) % 6))]}; do
     "$contestant"
   done
 done
