@@ -273,11 +273,15 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
   constexpr uint64_t kFirstWindowBytes = 16 << 10;
   constexpr uint64_t kMaxWindowBytes = 4 << 20;
   uint64_t window = 0, readAheadEnd = 0;
-  // Reading a header faults in the pages around it (the kernel maps up to
-  // 64 KiB around a fault). They are let go every kReleaseRecords records,
-  // so that indexing keeps at most a few MiB of the file resident; letting
-  // them go after every record would cost a TLB shootdown each.
+  // Reading a header faults in the pages around it: up to 64 KiB of small
+  // pages, or a whole large folio (up to 2 MiB) where the file is already
+  // in the page cache in large folios, as after a buffered read of it. They
+  // are let go every kReleaseRecords records, or sooner once the headers
+  // read since the last release span kReleaseBytes, so that indexing keeps
+  // a few MiB of each file resident; letting them go after every small
+  // record would cost a TLB shootdown each.
   constexpr unsigned kReleaseRecords = 64;
+  constexpr uint64_t kReleaseBytes = 1 << 20;
   unsigned unreleasedRecords = 0;
   uint64_t unreleasedFrom = 0;
   auto releaseHeaders = [&] {
@@ -313,7 +317,8 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
       readAheadEnd = recordEnd + window;
     }
     llvm::scope_exit countRecord([&] {
-      if (++unreleasedRecords == kReleaseRecords)
+      if (++unreleasedRecords == kReleaseRecords ||
+          reader.offset() - unreleasedFrom >= kReleaseBytes)
         releaseHeaders();
     });
 
