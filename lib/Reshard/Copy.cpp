@@ -181,9 +181,8 @@ void BoxReader::release(int64_t beginRow, int64_t endRow) const {
 llvm::Error BoxReader::stream(
     int64_t beginRow, int64_t endRow, uint64_t partBytes,
     llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const {
-  // Parts small enough to stay in the processor's cache between the read,
-  // the checksum and the write.
-  AlignedBuffer part(std::min<uint64_t>(partBytes, 1ull << 20));
+  AlignedBuffer part(
+      std::min<uint64_t>(partBytes, checkpoint.bytes().streamPartBytes()));
   llvm::Error result = llvm::Error::success();
   forEachFileRange(entry, elementBytes, beginRow, endRow,
                    [&](uint64_t offset, uint64_t size) {
