@@ -469,7 +469,7 @@ llvm::Error ExportJob::plan() {
   CheckpointReadOptions read;
   read.verifyCrc = options.verifyCrc;
   read.key = options.key;
-  read.directReads = options.directIO;
+  read.directReads = options.directReads;
   checkpoints = std::make_unique<TrainingCheckpoints>(std::move(*paths), read);
 
   // Writing every device reads every training file: index them all at
@@ -572,8 +572,8 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
   for (const std::string &name : parameterOrder)
     if (data.provides(name))
       deviceBytes += data.byteSize(name);
-  writerOptions.direct =
-      options.directIO && deviceBytes >= AtomicOutputFile::kDirectWriteBytes;
+  writerOptions.direct = options.directWrites &&
+                         deviceBytes >= AtomicOutputFile::kDirectWriteBytes;
   llvm::Expected<std::unique_ptr<CheckpointWriter>> writer =
       CheckpointWriter::create(path, writerOptions);
   if (!writer)
@@ -629,7 +629,7 @@ llvm::Error ExportJob::writeDevices() {
       exportOptions.externalDataThreshold = options.externalDataThreshold;
       exportOptions.sync = options.sync;
       exportOptions.sha256 = options.sha256;
-      exportOptions.directIO = options.directIO;
+      exportOptions.directWrites = options.directWrites;
       FailureOr<std::unique_ptr<MindIRWriter>> writer =
           MindIRWriter::create(*device, exportOptions);
       if (failed(writer))

@@ -115,9 +115,13 @@ static cl::opt<bool>
            cl::cat(category));
 static cl::opt<bool> bufferedIO(
     "buffered-io",
-    cl::desc("Read and write everything through the page cache (by default "
-             "large slices and files bypass it where the file system "
-             "allows)"),
+    cl::desc("Read everything through the page cache (by default large "
+             "slices bypass it where the file system allows)"),
+    cl::cat(category));
+static cl::opt<bool> directWrites(
+    "direct-writes",
+    cl::desc("Write large files past the page cache too (O_DIRECT, one "
+             "request in flight per file)"),
     cl::cat(category));
 static cl::opt<bool>
     noCrc("no-crc-check",
@@ -145,7 +149,11 @@ static llvm::Expected<ExportOptions> buildOptions() {
   options.timings = timings;
   options.sha256 = sha256;
   options.sync = !noSync;
-  options.directIO = !bufferedIO;
+  if (bufferedIO && directWrites)
+    return optionError("--buffered-io and --direct-writes ask for opposite "
+                       "routes; give one of them");
+  options.directReads = !bufferedIO;
+  options.directWrites = directWrites;
   options.verifyCrc = !noCrc;
   options.targetVersion = targetVersion;
   options.externalDataThreshold = externalData;

@@ -94,8 +94,9 @@ struct MindIRExportOptions {
   /// Compute each file's SHA-256 as it is written (the CRC-32C always is).
   bool sha256 = false;
   /// Write the file holding the weights past the page cache when it is
-  /// large (AtomicOutputFile::Options::direct).
-  bool directIO = true;
+  /// large (AtomicOutputFile::Options::direct; ExportOptions::directWrites
+  /// says when that pays).
+  bool directWrites = false;
 };
 
 /// What an export wrote.
