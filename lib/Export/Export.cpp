@@ -568,12 +568,11 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
     return exportError(folder + ": cannot create: " + ec.message());
   CheckpointWriter::Options writerOptions;
   writerOptions.sync = options.sync;
-  uint64_t deviceBytes = 0;
+  writerOptions.output.direct = options.directWrites;
+  writerOptions.output.expectedBytes = 0;
   for (const std::string &name : parameterOrder)
     if (data.provides(name))
-      deviceBytes += data.byteSize(name);
-  writerOptions.direct = options.directWrites &&
-                         deviceBytes >= AtomicOutputFile::kDirectWriteBytes;
+      *writerOptions.output.expectedBytes += data.byteSize(name);
   llvm::Expected<std::unique_ptr<CheckpointWriter>> writer =
       CheckpointWriter::create(path, writerOptions);
   if (!writer)

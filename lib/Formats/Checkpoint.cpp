@@ -642,10 +642,8 @@ llvm::Error Checkpoint::indexSafetensors(const CheckpointReadOptions &options) {
 
 llvm::Expected<std::unique_ptr<CheckpointWriter>>
 CheckpointWriter::create(llvm::StringRef path, const Options &options) {
-  AtomicOutputFile::Options fileOptions;
-  fileOptions.direct = options.direct;
   llvm::Expected<std::unique_ptr<AtomicOutputFile>> output =
-      AtomicOutputFile::create(path, fileOptions);
+      AtomicOutputFile::create(path, options.output);
   if (!output)
     return output.takeError();
   std::unique_ptr<CheckpointWriter> writer(new CheckpointWriter());

@@ -471,7 +471,8 @@ AtomicOutputFile::create(llvm::StringRef path, const Options &options) {
     return errnoError(file->tempPath, "create");
   // An interrupted run must not leave the temporary behind.
   llvm::sys::RemoveFileOnSignal(file->tempPath);
-  if (options.direct) {
+  if (options.direct &&
+      options.expectedBytes.value_or(kDirectWriteBytes) >= kDirectWriteBytes) {
     int directFd =
         ::open(file->tempPath.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
     if (directFd >= 0)

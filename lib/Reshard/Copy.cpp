@@ -77,11 +77,11 @@ public:
   void release(int64_t beginRow, int64_t endRow) const;
   /// Asks the kernel to read rows [begin, end) of dimension 0 ahead; with
   /// `streamed`, only the parts that stream() will not read past the page
-  /// cache.
-  void prefetch(int64_t beginRow, int64_t endRow, bool streamed) const;
+  /// cache. Returns the bytes of those rows, read ahead or not.
+  uint64_t prefetch(int64_t beginRow, int64_t endRow, bool streamed) const;
   /// Hands rows [begin, end) of dimension 0 to `sink` straight from the
-  /// mapped file, a part of at most `partBytes` at a time, dropping each
-  /// part from the process once handed on.
+  /// file (MappedFile::stream()), a part of at most `partBytes` at a time;
+  /// no page of the mapping is touched.
   llvm::Error
   stream(int64_t beginRow, int64_t endRow, uint64_t partBytes,
          llvm::function_ref<llvm::Error(ArrayRef<uint8_t>)> sink) const;
@@ -193,14 +193,17 @@ llvm::Error BoxReader::stream(
   return result;
 }
 
-void BoxReader::prefetch(int64_t beginRow, int64_t endRow,
-                         bool streamed) const {
+uint64_t BoxReader::prefetch(int64_t beginRow, int64_t endRow,
+                             bool streamed) const {
+  const MappedFile &file = checkpoint.bytes();
+  uint64_t bytes = 0;
   forEachFileRange(entry, elementBytes, beginRow, endRow,
                    [&](uint64_t offset, uint64_t size) {
-                     const MappedFile &file = checkpoint.bytes();
                      if (!streamed || !file.streamsDirect(size))
                        file.willNeed(offset, size);
+                     bytes += size;
                    });
+  return bytes;
 }
 
 /// True when every piece is whole rows of its training slice and of the
@@ -245,13 +248,8 @@ uint64_t mindshard::prefetchSlice(TrainingCheckpoints &checkpoints,
       continue;
     unsigned elementBytes = std::max(1u, getElementBits(entry->dtype) / 8);
     auto [begin, end] = pieceRows(piece);
-    forEachFileRange(*entry, elementBytes, begin, end,
-                     [&](uint64_t offset, uint64_t size) {
-                       const MappedFile &file = (*checkpoint)->bytes();
-                       if (!streamed || !file.streamsDirect(size))
-                         file.willNeed(offset, size);
-                       bytes += size;
-                     });
+    bytes += BoxReader(**checkpoint, *entry, elementBytes)
+                 .prefetch(begin, end, streamed);
   }
   return bytes;
 }

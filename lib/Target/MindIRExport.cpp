@@ -719,8 +719,8 @@ Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
       return fail(fileError(folder, "cannot create: " + ec.message()));
     std::string dataPath = folder + "/data_0";
     AtomicOutputFile::Options fileOptions;
-    fileOptions.direct = options.directWrites &&
-                         totalBytes >= AtomicOutputFile::kDirectWriteBytes;
+    fileOptions.direct = options.directWrites;
+    fileOptions.expectedBytes = totalBytes;
     llvm::Expected<std::unique_ptr<AtomicOutputFile>> opened =
         AtomicOutputFile::create(dataPath, fileOptions);
     if (!opened)
@@ -757,8 +757,8 @@ Exporter::writeFiles(StringRef path, ParameterDataSource *source) const {
       external ? (stem + "_graph.mindir").str() : path.str();
   // The graph file holds the weights unless they went outside.
   AtomicOutputFile::Options graphOptions;
-  graphOptions.direct = options.directWrites && !external &&
-                        totalBytes >= AtomicOutputFile::kDirectWriteBytes;
+  graphOptions.direct = options.directWrites && !external;
+  graphOptions.expectedBytes = totalBytes;
   llvm::Expected<std::unique_ptr<AtomicOutputFile>> graphFile =
       AtomicOutputFile::create(graphPath, graphOptions);
   if (!graphFile)

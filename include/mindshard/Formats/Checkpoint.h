@@ -138,9 +138,8 @@ public:
     uint64_t maxRecordBytes = 512ull << 20;
     /// Sync the data before renaming it into place.
     bool sync = true;
-    /// Write past the page cache (AtomicOutputFile::Options::direct): for
-    /// large files.
-    bool direct = false;
+    /// How the file is written: past the page cache or through it.
+    AtomicOutputFile::Options output;
   };
 
   static llvm::Expected<std::unique_ptr<CheckpointWriter>>

@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -147,9 +148,9 @@ private:
 /// A file that appears under its final name only once it is complete.
 class AtomicOutputFile {
 public:
-  /// Outputs expected to hold at least this many bytes are best written
-  /// direct (Options::direct); below it the buffers cost more than the
-  /// cache.
+  /// Outputs expected to hold fewer bytes are written through the cache
+  /// even when Options::direct asks otherwise: the writer's buffers would
+  /// cost more than the cache.
   static constexpr uint64_t kDirectWriteBytes = 8 << 20;
   struct Options {
     /// Write past the page cache (O_DIRECT) from a thread of the file's own,
@@ -158,6 +159,9 @@ public:
     /// never read. Falls back to ordinary writes where the file system
     /// refuses direct I/O.
     bool direct = false;
+    /// The bytes the caller expects to write, when it knows: direct writes
+    /// are used only from kDirectWriteBytes on.
+    std::optional<uint64_t> expectedBytes;
   };
   /// Creates `<path>.tmp-<pid>-<n>` in the folder of `path`.
   static llvm::Expected<std::unique_ptr<AtomicOutputFile>>
