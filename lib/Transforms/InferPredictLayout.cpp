@@ -462,11 +462,19 @@ void InferPredictLayoutPass::runOnOperation() {
     return signalPassFailure();
   }
   WalkResult unsupported = graph.walk([&](Operation *op) {
-    if (isa<CallOp, ApplyOp>(op)) {
-      // TODO: lay out networks whose main graph calls other graphs; such
-      // networks are rejected here until calls are inlined or laid out.
-      op->emitOpError() << "calls another graph; mindshard lays out "
-                           "networks whose main graph makes no calls";
+    if (isa<CallOp>(op)) {
+      op->emitOpError() << "calls another graph; inline the graphs the "
+                           "network calls first (-mindshard-inline-graphs, "
+                           "which the sharding pipeline runs)";
+      return WalkResult::interrupt();
+    }
+    if (isa<ApplyOp>(op)) {
+      // TODO: lay out networks that apply closures or graphs passed as
+      // values (control flow, partial application); they are rejected here
+      // because no op strategy names the graph such a call runs.
+      op->emitOpError() << "applies a value as a graph (a closure); "
+                           "mindshard lays out networks whose calls name "
+                           "their graph";
       return WalkResult::interrupt();
     }
     for (Type type : op->getResultTypes())

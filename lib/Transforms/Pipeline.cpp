@@ -14,6 +14,8 @@ using namespace mindshard;
 
 void mindshard::buildShardingPipeline(OpPassManager &pm,
                                       const ShardingPipelineOptions &options) {
+  pm.addPass(createInlineGraphs());
+
   ImportTrainingStrategyOptions import;
   import.strategyFiles.assign(options.trainStrategyFiles.begin(),
                               options.trainStrategyFiles.end());
@@ -38,7 +40,8 @@ void mindshard::registerShardingPipeline() {
   registerShardingPasses();
   PassPipelineRegistration<ShardingPipelineOptions>(
       "mindshard-sharding-pipeline",
-      "Import the training strategy, infer the predict layout on M devices "
+      "Inline the graphs the network calls, import the training strategy, "
+      "infer the predict layout on M devices "
       "and partition the network into each device's program",
       buildShardingPipeline);
 }

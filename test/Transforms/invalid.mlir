@@ -42,3 +42,30 @@ module attributes {mindir.main_graph = @softmax_axis} {
     return %y : tensor<16x32xf32>
   }
 }
+
+// -----
+
+module attributes {mindir.main_graph = @calls} {
+  func.func @callee(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    return %x : tensor<16x32xf32>
+  }
+  func.func @calls(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    // expected-error @below {{calls another graph; inline the graphs the network calls first (-mindshard-inline-graphs, which the sharding pipeline runs)}}
+    %y = mindir.call @callee(%x) : (tensor<16x32xf32>) -> tensor<16x32xf32>
+    return %y : tensor<16x32xf32>
+  }
+}
+
+// -----
+
+module attributes {mindir.main_graph = @applies} {
+  func.func @callee(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    return %x : tensor<16x32xf32>
+  }
+  func.func @applies(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    %f = mindir.func_ref @callee
+    // expected-error @below {{applies a value as a graph (a closure); mindshard lays out networks whose calls name their graph}}
+    %y = mindir.apply %f(%x) : (!mindir.any, tensor<16x32xf32>) -> tensor<16x32xf32>
+    return %y : tensor<16x32xf32>
+  }
+}

@@ -43,7 +43,7 @@ struct ShardingPipelineOptions
       llvm::cl::init(true)};
 };
 
-/// import-training-strategy, infer-predict-layout, partition.
+/// inline-graphs, import-training-strategy, infer-predict-layout, partition.
 void buildShardingPipeline(mlir::OpPassManager &pm,
                            const ShardingPipelineOptions &options);
 

@@ -1,8 +1,8 @@
 //===- Passes.td - mindshard's sharding pipeline -----------*- tablegen -*-===//
 //
 // Part of mindshard. The passes that turn a single-device network into the
-// programs of M devices: import the training strategy, infer the predict
-// layout, partition.
+// programs of M devices: inline the graphs it calls, import the training
+// strategy, infer the predict layout, partition.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +10,52 @@
 #define MINDSHARD_TRANSFORMS_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
+
+def InlineGraphs : Pass<"mindshard-inline-graphs", "::mlir::ModuleOp"> {
+  let summary = "Inlines the graphs the main graph calls";
+  let description = [{
+    Replaces every `mindir.call` of the main graph with the body of the
+    graph it calls, and so on through the graphs those call, so that the
+    passes after it see one graph. MindSpore keeps a reused cell as a graph
+    of its own (`lazy_inline`, cell reuse) and calls it once per layer; each
+    call gets its own copy of the body, whose ops then read the layer's own
+    parameters, so their strategies are found under the layer's parameter
+    names. A free variable of the callee (`mindir.free_variable`) is
+    resolved to the value of that name in a graph on the call chain. Graphs
+    that were inlined and are named nowhere else are erased.
+
+    A call the pass cannot inline is an error on the call: a graph that
+    calls itself, a graph that passes graphs as values (`mindir.apply`,
+    `mindir.func_ref`), arguments or results that do not match the callee.
+
+    ```mlir
+    // Before
+    func.func @dense(%x: tensor<16x32xf32>, %w: tensor<32x32xf32>)
+        -> tensor<16x32xf32> {
+      %y = mindir.MatMul %x, %w : (tensor<16x32xf32>, tensor<32x32xf32>)
+          -> tensor<16x32xf32>
+      return %y : tensor<16x32xf32>
+    }
+    func.func @net(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+      %w = mindir.get_parameter @layer1.weight : tensor<32x32xf32>
+      %y = mindir.call @dense(%x, %w) : (tensor<16x32xf32>,
+          tensor<32x32xf32>) -> tensor<16x32xf32>
+      return %y : tensor<16x32xf32>
+    }
+    // After --mindshard-inline-graphs: @dense is gone
+    func.func @net(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+      %w = mindir.get_parameter @layer1.weight : tensor<32x32xf32>
+      %y = mindir.MatMul %x, %w : (tensor<16x32xf32>, tensor<32x32xf32>)
+          -> tensor<16x32xf32>
+      return %y : tensor<16x32xf32>
+    }
+    ```
+  }];
+  let statistics = [
+    Statistic<"numInlined", "inlined", "Calls replaced by the callee's body">,
+    Statistic<"numErased", "erased", "Graphs no longer called, erased">,
+  ];
+}
 
 def ImportTrainingStrategy
     : Pass<"mindshard-import-training-strategy", "::mlir::ModuleOp"> {
