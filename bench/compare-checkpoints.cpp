@@ -19,14 +19,16 @@
 using namespace mindshard;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("mindshard-bench-compare options");
 static cl::opt<std::string> first(cl::Positional, cl::Required,
-                                  cl::desc("<a.ckpt>"));
+                                  cl::desc("<a.ckpt>"), cl::cat(category));
 static cl::opt<std::string> second(cl::Positional, cl::Required,
-                                   cl::desc("<b.ckpt>"));
+                                   cl::desc("<b.ckpt>"), cl::cat(category));
 static cl::opt<bool>
     onlyInSecond("only-in-b",
                  cl::desc("Compare only the tensors that B holds (A may "
-                          "hold more)"));
+                          "hold more)"),
+                 cl::cat(category));
 
 static std::vector<uint8_t> bytesOf(const Checkpoint &checkpoint,
                                     const TensorEntry &entry) {
@@ -37,6 +39,7 @@ static std::vector<uint8_t> bytesOf(const Checkpoint &checkpoint,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "compares two checkpoints\n");
   auto a = Checkpoint::open(first);
   auto b = Checkpoint::open(second);

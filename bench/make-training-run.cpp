@@ -31,19 +31,33 @@
 using namespace mindshard;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("mindshard-bench-make-run options");
 static cl::opt<std::string> output(cl::Positional, cl::Required,
-                                   cl::desc("<output folder>"));
-static cl::opt<int64_t> layers("layers", cl::init(4));
-static cl::opt<int64_t> hidden("hidden", cl::init(2048));
-static cl::opt<int64_t> ffn("ffn", cl::init(8192));
-static cl::opt<int64_t> vocab("vocab", cl::init(32000));
-static cl::opt<int64_t> dataParallel("dp", cl::init(2));
-static cl::opt<int64_t> modelParallel("mp", cl::init(4));
-static cl::opt<int64_t> predict("predict", cl::init(4));
+                                   cl::desc("<output folder>"),
+                                   cl::cat(category));
+static cl::opt<int64_t> layers("layers", cl::desc("Decoder layers"),
+                               cl::init(4), cl::cat(category));
+static cl::opt<int64_t> hidden("hidden", cl::desc("Hidden size"),
+                               cl::init(2048), cl::cat(category));
+static cl::opt<int64_t> ffn("ffn", cl::desc("Feed-forward size"),
+                            cl::init(8192), cl::cat(category));
+static cl::opt<int64_t> vocab("vocab", cl::desc("Vocabulary size"),
+                              cl::init(32000), cl::cat(category));
+static cl::opt<int64_t> dataParallel("dp",
+                                     cl::desc("Data-parallel training ranks"),
+                                     cl::init(2), cl::cat(category));
+static cl::opt<int64_t> modelParallel("mp",
+                                      cl::desc("Model-parallel training ranks"),
+                                      cl::init(4), cl::cat(category));
+static cl::opt<int64_t>
+    predict("predict",
+            cl::desc("Devices the MatMuls' serving strategy is written for"),
+            cl::init(4), cl::cat(category));
 static cl::opt<bool>
     networkOnly("network-only",
                 cl::desc("Write the network and the strategy, no checkpoints "
-                         "(for the pipeline's scale benchmark)"));
+                         "(for the pipeline's scale benchmark)"),
+                cl::cat(category));
 
 namespace {
 
@@ -104,6 +118,7 @@ std::string typeText(llvm::ArrayRef<int64_t> shape, DType dtype) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "writes a transformer training run for the "
                               "export benchmark\n");
