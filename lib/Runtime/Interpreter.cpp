@@ -581,6 +581,8 @@ llvm::Error GraphRunner::step(Operation *op) {
     set(read, std::move(*value));
     return llvm::Error::success();
   }
+  // TODO: run closures (`mindir.free_variable`, `mindir.apply`); a graph
+  // that reads its caller's values stops here with "cannot run this op".
   if (auto call = dyn_cast<CallOp>(op)) {
     auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
         op, call.getCalleeAttr());

@@ -15,8 +15,11 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "mindshard-inline-graphs"
@@ -33,37 +36,59 @@ using namespace mindshard::mindir;
 namespace {
 
 /// The values a graph names (`mindir.name` on an op or an input), which the
-/// graphs it calls may capture as free variables. One frame per graph being
-/// inlined, the caller's below the callee's.
+/// graphs it calls may capture as free variables. One frame per graph on
+/// the call chain, the caller's below the callee's.
 class NamedValues {
 public:
   void addGraphInputs(func::FuncOp graph, ValueRange inputs) {
     for (auto [index, input] : llvm::enumerate(inputs))
-      if (auto name = graph.getArgAttrOfType<StringAttr>(
-              index, MindIRDialect::kNameAttr))
-        frames.back()[name.getValue()] = input;
+      add(graph.getArgAttrOfType<StringAttr>(index, MindIRDialect::kNameAttr),
+          input);
   }
   /// The name `op` had in its graph, if it has one, now names `values`.
   void add(Operation *op, ValueRange values) {
-    if (auto name = op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr))
-      add(name, values);
+    add(op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr), values);
   }
   void add(StringAttr name, ValueRange values) {
-    if (name && values.size() == 1)
-      frames.back()[name.getValue()] = values.front();
+    if (name)
+      frames.back()[name.getValue()].assign(values.begin(), values.end());
   }
-  Value lookup(StringRef name) const {
-    for (const llvm::StringMap<Value> &frame : llvm::reverse(frames))
-      if (Value value = frame.lookup(name))
-        return value;
-    return nullptr;
+  /// The values of `name`, innermost frame first; empty when no graph on
+  /// the chain has named them yet.
+  ArrayRef<Value> lookup(StringRef name) const {
+    for (const llvm::StringMap<SmallVector<Value, 1>> &frame :
+         llvm::reverse(frames))
+      if (auto it = frame.find(name); it != frame.end())
+        return it->second;
+    return {};
   }
   void push() { frames.emplace_back(); }
   void pop() { frames.pop_back(); }
 
 private:
-  SmallVector<llvm::StringMap<Value>> frames;
+  SmallVector<llvm::StringMap<SmallVector<Value, 1>>> frames;
 };
+
+/// Refines the result types of `op` from its operands where its op infers
+/// them: a callee's inputs may be untyped (`!mindir.any`) where the call's
+/// arguments are tensors.
+void refineResultTypes(Operation *op) {
+  auto inferable = dyn_cast<InferTypeOpInterface>(op);
+  if (!inferable)
+    return;
+  SmallVector<Type> inferred;
+  if (failed(inferable.inferReturnTypes(
+          op->getContext(), op->getLoc(), op->getOperands(),
+          op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+          op->getRegions(), inferred)) ||
+      inferred.size() != op->getNumResults())
+    return;
+  for (auto [result, type] : llvm::zip_equal(op->getResults(), inferred))
+    result.setType(type);
+}
+
+/// The graph a MindIR value name belongs to: `layer:x:3` is `layer`'s.
+StringRef graphOfName(StringRef name) { return name.split(':').first; }
 
 class InlineGraphsPass
     : public mindshard::impl::InlineGraphsBase<InlineGraphsPass> {
@@ -76,42 +101,42 @@ private:
   FailureOr<SmallVector<Value>> inlineCall(CallOp call);
   /// Why `callee` cannot be inlined at `call`, or success.
   LogicalResult checkCallee(CallOp call, func::FuncOp callee);
+  /// The value `captured` reads, from the graphs on the call chain.
+  FailureOr<Value> resolve(FreeVariableOp captured, CallOp call);
+  /// The call chain, `@main -> @a -> @b`.
+  std::string chainText() const;
+  /// Erases the inlined graphs that no graph kept calls or names.
+  LogicalResult eraseInlined(ModuleOp module, func::FuncOp graph);
 
-  SymbolTable *symbols = nullptr;
+  SymbolTableCollection *symbols = nullptr;
   /// The graphs being inlined, outermost first: a callee already here
   /// calls itself.
   SmallVector<func::FuncOp> chain;
   NamedValues named;
   /// The graphs whose body was inlined somewhere.
-  SmallVector<func::FuncOp> inlined;
+  llvm::SetVector<func::FuncOp> inlined;
 };
 
 } // namespace
 
+std::string InlineGraphsPass::chainText() const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      chain, os, [&](func::FuncOp graph) { os << "@" << graph.getSymName(); },
+      " -> ");
+  return text;
+}
+
 LogicalResult InlineGraphsPass::checkCallee(CallOp call, func::FuncOp callee) {
-  if (llvm::is_contained(chain, callee)) {
-    std::string path;
-    for (func::FuncOp graph : chain)
-      path += "@" + graph.getSymName().str() + " -> ";
+  if (llvm::is_contained(chain, callee))
     return call.emitOpError()
-           << "makes graph @" << callee.getSymName() << " call itself (" << path
-           << "@" << callee.getSymName()
+           << "makes graph @" << callee.getSymName() << " call itself ("
+           << chainText() << " -> @" << callee.getSymName()
            << "); mindshard inlines graphs that are not recursive";
-  }
-  if (!callee.getBody().hasOneBlock())
+  if (callee.isDeclaration())
     return call.emitOpError() << "calls graph @" << callee.getSymName()
-                              << ", which has no body of one block";
-  // The verifier has matched the number of arguments and results; the
-  // result types it leaves to the callee.
-  auto ret = cast<func::ReturnOp>(callee.getBody().front().getTerminator());
-  for (auto [index, types] : llvm::enumerate(
-           llvm::zip_equal(call.getResultTypes(), ret.getOperandTypes()))) {
-    auto [expected, returned] = types;
-    if (expected != returned && !isa<AnyType>(expected))
-      return call.emitOpError() << "expects result " << index << " of graph @"
-                                << callee.getSymName() << " to be " << expected
-                                << ", but the graph returns " << returned;
-  }
+                              << ", which is a declaration with no body";
   WalkResult walk = callee.walk([&](Operation *op) {
     if (isa<ApplyOp, FuncRefOp>(op)) {
       call.emitOpError() << "calls graph @" << callee.getSymName()
@@ -121,16 +146,53 @@ LogicalResult InlineGraphsPass::checkCallee(CallOp call, func::FuncOp callee) {
                             "by name only";
       return WalkResult::interrupt();
     }
+    if (op != callee && op->getNumRegions() != 0) {
+      call.emitOpError() << "calls graph @" << callee.getSymName()
+                         << ", whose op '" << op->getName()
+                         << "' holds regions; MindIR graphs hold none";
+      return WalkResult::interrupt();
+    }
     return WalkResult::advance();
   });
   return failure(walk.wasInterrupted());
 }
 
+FailureOr<Value> InlineGraphsPass::resolve(FreeVariableOp captured,
+                                           CallOp call) {
+  StringRef name = captured.getName();
+  func::FuncOp callee = chain.back();
+  ArrayRef<Value> values = named.lookup(name);
+  if (values.empty()) {
+    InFlightDiagnostic diagnostic = call.emitOpError();
+    diagnostic << "calls graph @" << callee.getSymName() << ", which reads '"
+               << name << "' of graph '" << graphOfName(name)
+               << "', and no graph on the call chain (" << chainText()
+               << ") defines it before the call";
+    diagnostic.attachNote(captured.getLoc()) << "read here";
+    return diagnostic;
+  }
+  Type type = captured.getType();
+  if (values.size() == 1 &&
+      (values.front().getType() == type || isa<AnyType>(type)))
+    return values.front();
+  std::string types;
+  llvm::raw_string_ostream os(types);
+  llvm::interleaveComma(ValueRange(values).getTypes(), os);
+  InFlightDiagnostic diagnostic = call.emitOpError();
+  diagnostic << "calls graph @" << callee.getSymName() << ", which reads '"
+             << name << "' as " << type << ", but it is (" << types
+             << "); mindshard inlines closures that read one value of the "
+                "type it has";
+  diagnostic.attachNote(captured.getLoc()) << "read here";
+  return diagnostic;
+}
+
 FailureOr<SmallVector<Value>> InlineGraphsPass::inlineCall(CallOp call) {
-  auto callee = symbols->lookup<func::FuncOp>(call.getCallee());
-  if (!callee)
-    return call.emitOpError()
-           << "calls @" << call.getCallee() << ", which is not a graph";
+  // The verifier has made sure the callee is a graph taking as many
+  // arguments as the call passes and returning as many results.
+  auto callee = symbols->lookupNearestSymbolFrom<func::FuncOp>(
+      call, call.getCalleeAttr());
+  assert(callee && "the verifier checks that a call names a graph");
   if (failed(checkCallee(call, callee)))
     return failure();
   LLVM_DEBUG(llvm::dbgs() << "inlining @" << callee.getSymName() << " at "
@@ -150,19 +212,19 @@ FailureOr<SmallVector<Value>> InlineGraphsPass::inlineCall(CallOp call) {
   OpBuilder builder(call);
   for (Operation &op : body.without_terminator()) {
     if (auto captured = dyn_cast<FreeVariableOp>(op)) {
-      Value value = named.lookup(captured.getName());
-      if (!value)
-        return call.emitOpError()
-               << "calls graph @" << callee.getSymName()
-               << ", which reads value '" << captured.getName()
-               << "' of a graph that does not call it";
-      mapping.map(captured.getResult(), value);
+      FailureOr<Value> value = resolve(captured, call);
+      if (failed(value))
+        return failure();
+      mapping.map(captured.getResult(), *value);
       continue;
     }
     Operation *clone = builder.clone(op, mapping);
-    // Names are the callee's, the same at every call: the clone drops its
-    // own, and the graphs it calls find the value by the callee's.
+    // Diagnostics on the copy say which call it came from.
+    clone->setLoc(CallSiteLoc::get(op.getLoc(), call.getLoc()));
+    // Names are the callee's, the same at every call: the copy drops them,
+    // and the graphs it calls find its values under the callee's names.
     clone->removeAttr(MindIRDialect::kNameAttr);
+    refineResultTypes(clone);
     SmallVector<Value> results(clone->getResults());
     if (auto innerCall = dyn_cast<CallOp>(clone)) {
       FailureOr<SmallVector<Value>> replaced = inlineCall(innerCall);
@@ -176,14 +238,72 @@ FailureOr<SmallVector<Value>> InlineGraphsPass::inlineCall(CallOp call) {
 
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   SmallVector<Value> replaced;
-  for (Value returned : ret.getOperands())
-    replaced.push_back(mapping.lookupOrDefault(returned));
+  for (auto [index, returned] : llvm::enumerate(ret.getOperands())) {
+    Value value = mapping.lookupOrDefault(returned);
+    Type expected = call.getResult(index).getType();
+    if (value.getType() != expected)
+      return call.emitOpError()
+             << "expects result " << index << " of graph @"
+             << callee.getSymName() << " to be " << expected
+             << ", but the graph's body gives " << value.getType()
+             << "; mindshard inlines graphs whose types agree with the call";
+    replaced.push_back(value);
+  }
   call.replaceAllUsesWith(replaced);
   call.erase();
-  if (!llvm::is_contained(inlined, callee))
-    inlined.push_back(callee);
+  inlined.insert(callee);
   ++numInlined;
   return replaced;
+}
+
+LogicalResult InlineGraphsPass::eraseInlined(ModuleOp module,
+                                             func::FuncOp graph) {
+  // The graphs kept: the main graph, every graph that was never inlined,
+  // and whatever those name.
+  SmallVector<func::FuncOp> worklist = {graph};
+  for (func::FuncOp func : module.getOps<func::FuncOp>())
+    if (!inlined.contains(func))
+      worklist.push_back(func);
+  llvm::SmallPtrSet<Operation *, 8> kept;
+  for (func::FuncOp func : worklist)
+    kept.insert(func);
+  while (!worklist.empty()) {
+    func::FuncOp func = worklist.pop_back_val();
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(&func.getBody());
+    if (!uses)
+      continue;
+    for (const SymbolTable::SymbolUse &use : *uses)
+      if (auto used = symbols->lookupNearestSymbolFrom<func::FuncOp>(
+              use.getUser(), use.getSymbolRef()))
+        if (kept.insert(used).second)
+          worklist.push_back(used);
+  }
+
+  llvm::StringSet<> erasedGraphs;
+  SymbolTable &table = symbols->getSymbolTable(module);
+  for (func::FuncOp callee : inlined)
+    if (!kept.contains(callee)) {
+      LLVM_DEBUG(llvm::dbgs() << "erasing @" << callee.getSymName() << "\n");
+      erasedGraphs.insert(callee.getSymName());
+      table.erase(callee);
+      ++numErased;
+    }
+
+  // A graph kept may have read a value of one erased (a closure passed as
+  // a value); the value is gone with its graph.
+  WalkResult walk =
+      module.walk([&](FreeVariableOp captured) {
+        StringRef owner = graphOfName(captured.getName());
+        if (!erasedGraphs.contains(owner))
+          return WalkResult::advance();
+        captured.emitOpError()
+            << "reads '" << captured.getName() << "' of graph @" << owner
+            << ", which was inlined at every call; mindshard inlines graphs "
+               "whose values no graph kept reads";
+        return WalkResult::interrupt();
+      });
+  return failure(walk.wasInterrupted());
 }
 
 void InlineGraphsPass::runOnOperation() {
@@ -194,16 +314,20 @@ void InlineGraphsPass::runOnOperation() {
                           "or a single function)";
     return signalPassFailure();
   }
-  SymbolTable symbolTable(module);
-  symbols = &symbolTable;
-
   if (graph.getOps<CallOp>().empty())
     return markAllAnalysesPreserved();
-  chain.assign({graph});
-  named = NamedValues();
+
+  SymbolTableCollection symbolTables;
+  symbols = &symbolTables;
+  llvm::scope_exit forget([&] {
+    symbols = nullptr;
+    chain.clear();
+    named = NamedValues();
+    inlined.clear();
+  });
+  chain.push_back(graph);
   named.push();
   named.addGraphInputs(graph, graph.getArguments());
-  inlined.clear();
   for (Operation &op : llvm::make_early_inc_range(graph.getOps())) {
     auto call = dyn_cast<CallOp>(op);
     if (!call) {
@@ -216,19 +340,6 @@ void InlineGraphsPass::runOnOperation() {
       return signalPassFailure();
     named.add(name, *replaced);
   }
-
-  // A graph that was inlined and that nothing names any more is gone from
-  // the network; erasing one may leave the graphs it called unnamed.
-  for (bool erased = true; erased;) {
-    erased = false;
-    for (func::FuncOp &callee : inlined) {
-      if (!callee || !SymbolTable::symbolKnownUseEmpty(callee, module))
-        continue;
-      LLVM_DEBUG(llvm::dbgs() << "erasing @" << callee.getSymName() << "\n");
-      symbolTable.erase(callee);
-      callee = nullptr;
-      erased = true;
-      ++numErased;
-    }
-  }
+  if (failed(eraseInlined(module, graph)))
+    return signalPassFailure();
 }

@@ -20,13 +20,19 @@ def InlineGraphs : Pass<"mindshard-inline-graphs", "::mlir::ModuleOp"> {
     of its own (`lazy_inline`, cell reuse) and calls it once per layer; each
     call gets its own copy of the body, whose ops then read the layer's own
     parameters, so their strategies are found under the layer's parameter
-    names. A free variable of the callee (`mindir.free_variable`) is
-    resolved to the value of that name in a graph on the call chain. Graphs
-    that were inlined and are named nowhere else are erased.
+    names. The copies' locations are call sites (the callee's op, called
+    from the call), and ops that infer their result types infer them again
+    from the call's arguments (a MindIR sub-graph often declares untyped
+    inputs). A value of an enclosing graph read by name
+    (`mindir.free_variable`) is resolved along the call chain. Graphs that
+    were inlined are erased unless a graph kept still names them.
 
     A call the pass cannot inline is an error on the call: a graph that
     calls itself, a graph that passes graphs as values (`mindir.apply`,
-    `mindir.func_ref`), arguments or results that do not match the callee.
+    `mindir.func_ref`), a free variable that no graph on the chain defines
+    before the call or that reads a tuple, a result whose type the callee's
+    body does not give. So is a graph kept that reads a value of a graph
+    inlined away.
 
     ```mlir
     // Before
