@@ -656,11 +656,13 @@ writeModel(const SerializedModel &model,
     if (!inlineData)
       continue;
     uint64_t written = 0;
+    // A structured binding cannot be captured in C++17.
+    const ExportedParameter &sized = parameter;
     if (llvm::Error error = data(parameter, [&](ArrayRef<uint8_t> bytes) {
           written += bytes.size();
-          if (written > parameter.bytes)
+          if (written > sized.bytes)
             return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                           "parameter '" + parameter.name +
+                                           "parameter '" + sized.name +
                                                "' has more bytes than "
                                                "its type holds");
           return out(bytes);

@@ -10,9 +10,12 @@
 #include "mindshard/Formats/Crypto.h"
 #include "mindshard/Formats/Strategy.h"
 #include "mindshard/Target/MindIR.h"
+#include "mindshard/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,12 +23,12 @@
 using namespace mindshard;
 
 namespace {
-std::vector<uint8_t> copy(const uint8_t *data, size_t size) {
+[[maybe_unused]] std::vector<uint8_t> copy(const uint8_t *data, size_t size) {
   return std::vector<uint8_t>(data, data + size);
 }
 
 /// Reads every tensor's bytes: a wrong index would read out of bounds.
-void touch(const Checkpoint &checkpoint) {
+[[maybe_unused]] void touch(const Checkpoint &checkpoint) {
   std::vector<uint8_t> buffer;
   for (const TensorEntry &entry : checkpoint.tensors()) {
     uint64_t size = std::min<uint64_t>(entry.numBytes, 1 << 20);
@@ -73,7 +76,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }();
   mlir::OwningOpRef<mlir::ModuleOp> module =
       importMindIR(bytes, "fuzz.mindir", context);
-  (void)module;
+  // What imports goes on to the first pass, which walks every call and
+  // closure the file's graphs make.
+  if (module && succeeded(mlir::verify(*module))) {
+    mlir::PassManager pm(context);
+    pm.addPass(createInlineGraphs());
+    (void)pm.run(*module);
+  }
 #elif MINDSHARD_FUZZ_TARGET == 5 // decryption
   DecryptKey key;
   key.key.assign(16, 0x42);
