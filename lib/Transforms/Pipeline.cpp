@@ -1,6 +1,9 @@
 //===- Pipeline.cpp - the sharding pipeline and pass registration ---------===//
 //
-// Part of mindshard.
+// Part of mindshard. `mindshard-sharding-pipeline`: inline the graphs the
+// network calls, import the training strategy, infer the predict layout,
+// partition; what `mindshard-opt` runs by that name and `mindshard-export`
+// runs before planning the slices.
 //
 //===----------------------------------------------------------------------===//
 

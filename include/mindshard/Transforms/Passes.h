@@ -1,6 +1,8 @@
 //===- Passes.h - mindshard's sharding pipeline -----------------*- C++ -*-===//
 //
-// Part of mindshard.
+// Part of mindshard. The passes that turn a single-device network into the
+// programs of M devices (generated from Passes.td, where each is described),
+// and the pipeline that runs the first four in order.
 //
 //===----------------------------------------------------------------------===//
 
