@@ -131,6 +131,29 @@ module attributes {mindir.main_graph = @typed} {
 
 // -----
 
+// A call of unknown result type takes the type the body gives, and so do
+// the ops and the graph that use it (a closure as MindSpore writes a bprop
+// graph: the callee reads the caller's input by name).
+// CHECK-LABEL: module attributes {mindir.main_graph = @untyped}
+// CHECK: func.func @untyped(%[[X:.*]]: !mindir.any {mindir.name = "untyped:x"}) -> tuple<tuple<!mindir.any>>
+// CHECK-NEXT: %[[I:.*]] = mindir.MakeTuple %[[X]] : (!mindir.any) -> tuple<!mindir.any>
+// CHECK-NEXT: %[[O:.*]] = mindir.MakeTuple %[[I]] : (tuple<!mindir.any>) -> tuple<tuple<!mindir.any>>
+// CHECK-NEXT: return %[[O]] : tuple<tuple<!mindir.any>>
+module attributes {mindir.main_graph = @untyped} {
+  func.func @bprop() -> tuple<!mindir.any> {
+    %x = mindir.free_variable "untyped:x" : !mindir.any
+    %t = mindir.MakeTuple %x : (!mindir.any) -> tuple<!mindir.any>
+    return %t : tuple<!mindir.any>
+  }
+  func.func @untyped(%x: !mindir.any {mindir.name = "untyped:x"}) -> tuple<!mindir.any> {
+    %r = mindir.call @bprop() : () -> !mindir.any
+    %t = mindir.MakeTuple %r : (!mindir.any) -> tuple<!mindir.any>
+    return %t : tuple<!mindir.any>
+  }
+}
+
+// -----
+
 // The copies say which call they came from.
 // CHECK-LABEL: module attributes {mindir.main_graph = @located}
 // LOC-LABEL: func.func @located

@@ -23,15 +23,16 @@ def InlineGraphs : Pass<"mindshard-inline-graphs", "::mlir::ModuleOp"> {
     names. The copies' locations are call sites (the callee's op, called
     from the call), and ops that infer their result types infer them again
     from the call's arguments (a MindIR sub-graph often declares untyped
-    inputs). A value of an enclosing graph read by name
+    inputs); a call of unknown result type takes the type the body gives,
+    and so do its users. A value of an enclosing graph read by name
     (`mindir.free_variable`) is resolved along the call chain. Graphs that
     were inlined are erased unless a graph kept still names them.
 
     A call the pass cannot inline is an error on the call: a graph that
     calls itself, a graph that passes graphs as values (`mindir.apply`,
     `mindir.func_ref`), a free variable that no graph on the chain defines
-    before the call or that reads a tuple, a result whose type the callee's
-    body does not give. So is a graph kept that reads a value of a graph
+    before the call or that reads a tuple, a result of known type that the
+    callee's body does not give. So is a graph kept that reads a value of a graph
     inlined away.
 
     ```mlir
