@@ -9,9 +9,12 @@
 //     the plan against the checkpoints before anything else is written;
 //  3. write each device's file, its parameter bytes streamed from the mapped
 //     checkpoints, several devices at once;
-//  4. write the manifest last, and optionally re-read and verify.
+//  4. write the manifests, and optionally re-read and verify;
+//  5. move it all into the output folder, the manifests last.
 //
-// Any failure removes what this run wrote.
+// Until the last step everything is written in a staging folder inside the
+// output folder, so that a failure or an interruption leaves the output
+// folder as it was: an earlier export there stays whole.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,14 +38,22 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Debug.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <thread>
+
+#include <signal.h>
+#include <unistd.h>
+
+#define DEBUG_TYPE "mindshard-export"
 
 using namespace mlir;
 using namespace mindshard;
@@ -370,12 +381,20 @@ private:
   llvm::Error writeDevices();
   llvm::Error writeDevice(int64_t rank, DeviceRecord &record);
   llvm::Error writeManifests();
-  /// The path of an output file, and its name relative to the output
-  /// folder.
-  std::string outputPath(const llvm::Twine &name) const {
-    llvm::SmallString<256> path(options.outputDir);
+  /// Creates the output folder if need be and this run's staging folder in
+  /// it, removing those that killed runs on this host left behind.
+  llvm::Error createStaging();
+  /// Moves what the staging folder holds into the output folder.
+  llvm::Error publish();
+  /// Where the output file `name` is written: in the staging folder.
+  std::string stagedPath(const llvm::Twine &name) const {
+    llvm::SmallString<256> path(stagingDir);
     llvm::sys::path::append(path, name);
     return path.str().str();
+  }
+  /// `path`, a staged file, named relative to the output folder.
+  std::string outputName(llvm::StringRef path) const {
+    return path.drop_front(stagingDir.size()).ltrim('/').str();
   }
   /// Removes what this run wrote.
   void cleanUp();
@@ -401,11 +420,10 @@ private:
 
   std::vector<DeviceRecord> records;
   std::vector<FileRecord> sharedFiles;
-  /// The manifests this run wrote.
+  /// The manifests this run wrote, staged.
   std::vector<std::string> manifests;
-  /// Every file this run created, for clean-up.
-  std::vector<std::string> created;
-  std::mutex createdMutex;
+  /// `<output>/.mindshard-staging-<host>-<pid>`, where this run writes.
+  std::string stagingDir;
   bool createdOutputDir = false;
   std::chrono::steady_clock::time_point start =
       std::chrono::steady_clock::now();
@@ -422,8 +440,8 @@ llvm::Error ExportJob::partition() {
       llvm::StringRef(options.network).ends_with(".mindir"))
     networkName.resize(networkName.size() - 6);
 
-  std::string strategyPath = outputPath("predict_strategy.ckpt");
-  std::string groupPath = outputPath("group_config.pb");
+  std::string strategyPath = stagedPath("predict_strategy.ckpt");
+  std::string groupPath = stagedPath("group_config.pb");
   PassManager pm(&context);
   ShardingPipelineOptions pipeline;
   pipeline.trainStrategyFiles = options.trainStrategies;
@@ -432,11 +450,6 @@ llvm::Error ExportJob::partition() {
   pipeline.strategyOutput = strategyPath;
   pipeline.groupFile = groupPath;
   buildShardingPipeline(pm, pipeline);
-  {
-    std::lock_guard<std::mutex> lock(createdMutex);
-    created.push_back(strategyPath);
-    created.push_back(groupPath);
-  }
   if (failed(pm.run(*module)))
     return diagnostics.take("the sharding passes failed");
   for (const std::string &path : {strategyPath, groupPath}) {
@@ -529,16 +542,7 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
 
   if (options.emit == EmitKind::MindIR) {
     std::string path =
-        outputPath(networkName + "_rank_" + std::to_string(rank) + ".mindir");
-    {
-      std::lock_guard<std::mutex> lock(createdMutex);
-      created.push_back(path);
-      llvm::SmallString<256> stem(path);
-      llvm::sys::path::replace_extension(stem, "");
-      created.push_back((stem + "_graph.mindir").str());
-      created.push_back((stem + "_variables/data_0").str());
-      created.push_back((stem + "_variables").str());
-    }
+        stagedPath(networkName + "_rank_" + std::to_string(rank) + ".mindir");
     llvm::Expected<MindIRExportResult> result =
         writers.at(program)->write(path, &data);
     if (!result)
@@ -547,7 +551,7 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
     for (size_t i = 0; i < result->files.size(); ++i) {
       FileRecord file;
       llvm::StringRef written = result->files[i];
-      file.path = written.drop_front(options.outputDir.size()).ltrim('/').str();
+      file.path = outputName(written);
       file.bytes = result->sizes[i];
       file.crc32c = result->crc32c[i];
       file.sha256 = result->sha256[i];
@@ -557,13 +561,8 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
   }
 
   // Checkpoints, laid out as MindSpore's transform_checkpoints writes them.
-  std::string folder = outputPath("rank_" + std::to_string(rank));
+  std::string folder = stagedPath("rank_" + std::to_string(rank));
   std::string path = folder + "/checkpoint_" + std::to_string(rank) + ".ckpt";
-  {
-    std::lock_guard<std::mutex> lock(createdMutex);
-    created.push_back(path);
-    created.push_back(folder);
-  }
   if (std::error_code ec = llvm::sys::fs::create_directories(folder))
     return exportError(folder + ": cannot create: " + ec.message());
   CheckpointWriter::Options writerOptions;
@@ -598,10 +597,7 @@ llvm::Error ExportJob::writeDevice(int64_t rank, DeviceRecord &record) {
   if (llvm::Error error = (*writer)->commit())
     return error;
   FileRecord file;
-  file.path = llvm::StringRef(path)
-                  .drop_front(options.outputDir.size())
-                  .ltrim('/')
-                  .str();
+  file.path = outputName(path);
   file.bytes = (*writer)->bytesWritten();
   file.crc32c = (*writer)->crc32c();
   file.sha256 = (*writer)->sha256().str();
@@ -702,11 +698,7 @@ llvm::Error ExportJob::writeManifests() {
   // some devices, one per device it writes.
   bool complete = static_cast<int64_t>(ranks.size()) == devices;
   if (complete) {
-    std::string path = outputPath("manifest.json");
-    {
-      std::lock_guard<std::mutex> lock(createdMutex);
-      created.push_back(path);
-    }
+    std::string path = stagedPath("manifest.json");
     manifests.push_back(path);
     return writeManifest(path, manifest, options.sync);
   }
@@ -714,11 +706,7 @@ llvm::Error ExportJob::writeManifests() {
     Manifest single = manifest;
     single.ranks = {record};
     std::string path =
-        outputPath("manifest_rank_" + std::to_string(record.rank) + ".json");
-    {
-      std::lock_guard<std::mutex> lock(createdMutex);
-      created.push_back(path);
-    }
+        stagedPath("manifest_rank_" + std::to_string(record.rank) + ".json");
     manifests.push_back(path);
     if (llvm::Error error = writeManifest(path, single, options.sync))
       return error;
@@ -726,14 +714,94 @@ llvm::Error ExportJob::writeManifests() {
   return llvm::Error::success();
 }
 
+/// The prefix of the staging folders of runs on this host.
+static std::string stagingPrefix() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0)
+    std::strcpy(host, "host");
+  return (".mindshard-staging-" + llvm::StringRef(host) + "-").str();
+}
+
+llvm::Error ExportJob::createStaging() {
+  if (!llvm::sys::fs::exists(options.outputDir)) {
+    if (std::error_code ec =
+            llvm::sys::fs::create_directories(options.outputDir))
+      return exportError(options.outputDir +
+                         ": cannot create: " + ec.message());
+    createdOutputDir = true;
+  }
+
+  // A run killed on this host left its staging folder; its process is gone.
+  std::string prefix = stagingPrefix();
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(options.outputDir, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    int pid = 0;
+    if (!name.consume_front(prefix) || name.getAsInteger(10, pid) || pid <= 0 ||
+        ::kill(pid, 0) == 0 || errno != ESRCH)
+      continue;
+    LLVM_DEBUG(llvm::dbgs() << "removing the staging folder " << it->path()
+                            << " of process " << pid << ", which is gone\n");
+    llvm::sys::fs::remove_directories(it->path());
+  }
+
+  stagingDir =
+      (llvm::Twine(options.outputDir) + "/" + prefix + llvm::Twine(::getpid()))
+          .str();
+  llvm::sys::fs::remove_directories(stagingDir);
+  if (std::error_code ec = llvm::sys::fs::create_directory(stagingDir))
+    return exportError(stagingDir + ": cannot create: " + ec.message());
+  return llvm::Error::success();
+}
+
+llvm::Error ExportJob::publish() {
+  // The manifests last: a manifest names only files already in place.
+  std::vector<std::string> names, manifestNames;
+  for (const std::string &path : manifests)
+    manifestNames.push_back(llvm::sys::path::filename(path).str());
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(stagingDir, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::string name = llvm::sys::path::filename(it->path()).str();
+    if (!llvm::is_contained(manifestNames, name))
+      names.push_back(name);
+  }
+  if (ec)
+    return exportError(stagingDir + ": " + ec.message());
+  llvm::sort(names);
+  llvm::append_range(names, manifestNames);
+
+  for (const std::string &name : names) {
+    std::string staged = stagedPath(name);
+    std::string target = (llvm::Twine(options.outputDir) + "/" + name).str();
+    // A file replaces its namesake at once; a folder of an earlier export
+    // (rank_<r>/, <name>_variables/) is moved aside first, and back if the
+    // new one cannot take its place.
+    std::string aside;
+    if (llvm::sys::fs::is_directory(target)) {
+      aside = staged + ".replaced";
+      if (std::error_code ec = llvm::sys::fs::rename(target, aside))
+        return exportError(target + ": cannot replace: " + ec.message());
+    }
+    if (std::error_code ec = llvm::sys::fs::rename(staged, target)) {
+      if (!aside.empty())
+        (void)llvm::sys::fs::rename(aside, target);
+      return exportError(target + ": cannot move into place: " + ec.message());
+    }
+  }
+  if (options.sync)
+    if (llvm::Error error = syncDirectory(options.outputDir))
+      return error;
+  llvm::sys::fs::remove_directories(stagingDir);
+  stagingDir.clear();
+  return llvm::Error::success();
+}
+
 void ExportJob::cleanUp() {
-  // Files first, then the folders they were in.
-  for (const std::string &path : created)
-    if (!llvm::sys::fs::is_directory(path))
-      llvm::sys::fs::remove(path);
-  for (const std::string &path : created)
-    if (llvm::sys::fs::is_directory(path))
-      llvm::sys::fs::remove(path);
+  if (!stagingDir.empty())
+    llvm::sys::fs::remove_directories(stagingDir);
+  // Only when empty: another process may be writing there too.
   if (createdOutputDir)
     llvm::sys::fs::remove(options.outputDir);
 }
@@ -763,17 +831,12 @@ llvm::Expected<ExportSummary> ExportJob::run() {
     return rank % options.process.count != options.process.index;
   });
 
-  if (!llvm::sys::fs::exists(options.outputDir)) {
-    if (std::error_code ec =
-            llvm::sys::fs::create_directories(options.outputDir))
-      return exportError(options.outputDir +
-                         ": cannot create: " + ec.message());
-    createdOutputDir = true;
-  }
   auto fail = [&](llvm::Error error) -> llvm::Expected<ExportSummary> {
     cleanUp();
     return std::move(error);
   };
+  if (llvm::Error error = createStaging())
+    return fail(std::move(error));
 
   // The time each step takes, for --timings.
   std::vector<std::pair<const char *, double>> steps;
@@ -788,6 +851,8 @@ llvm::Expected<ExportSummary> ExportJob::run() {
     return fail(std::move(error));
   stepDone("network, passes, predict strategy");
   if (ranks.empty()) {
+    if (llvm::Error error = publish())
+      return fail(std::move(error));
     log << llvm::formatv("process {0} of {1} has no device to write\n",
                          options.process.index, options.process.count);
     ExportSummary summary;
@@ -838,11 +903,15 @@ llvm::Expected<ExportSummary> ExportJob::run() {
           uint64_t(summary.bytesWritten / std::max(summary.seconds, 1e-9))),
       formatBytes(summary.bytesRead));
 
+  // Verified where they were written, before they replace anything.
   if (options.verify) {
-    if (llvm::Error error = verifyExport(options.outputDir, log, manifests))
-      return std::move(error);
+    if (llvm::Error error = verifyExport(stagingDir, log, manifests))
+      return fail(std::move(error));
     stepDone("verified");
   }
+  if (llvm::Error error = publish())
+    return fail(std::move(error));
+  stepDone("moved into place");
   if (options.timings)
     for (auto [name, seconds] : steps)
       log << llvm::formatv("  {0,7:f3} s  {1}\n", seconds, name);

@@ -110,9 +110,10 @@ static cl::opt<uint64_t> externalData(
              "<name>_variables/data_0 beside <name>_graph.mindir, as "
              "MindSpore writes them past 1 GiB"),
     cl::init(1ull << 30), cl::value_desc("bytes"), cl::cat(category));
-static cl::opt<bool>
-    noSync("no-sync", cl::desc("Do not sync the files to disk before renaming"),
-           cl::cat(category));
+static cl::opt<bool> noSync(
+    "no-sync",
+    cl::desc("Do not sync the files to disk before moving them into place"),
+    cl::cat(category));
 static cl::opt<bool> bufferedIO(
     "buffered-io",
     cl::desc("Read everything through the page cache (by default large "
