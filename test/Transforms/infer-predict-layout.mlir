@@ -208,3 +208,44 @@ module attributes {mindir.main_graph = @reshape} {
     return %u : tensor<32x64xf32>
   }
 }
+
+// -----
+
+// Elementwise ops, each with a strategy of its own or the batch default:
+// every change of layout between them is a redistribution.
+// CHECK-LABEL: mindir.main_graph = @pointwise
+// CHECK: mindir.Sub {{.*}}mindir.layout = [#mindir.layout<dev_matrix = [2, 4], tensor_map = [1, 0]>]
+// CHECK: mindir.Exp {{.*}}mindir.layout = [#mindir.layout<dev_matrix = [8, 1], tensor_map = [1, 0]>]
+// CHECK: mindir.FastGeLU {{.*}}mindir.layout = [#mindir.layout<dev_matrix = [1, 8], tensor_map = [1, 0]>]
+module attributes {mindir.main_graph = @pointwise} {
+  func.func @pointwise(%x: tensor<16x32xf32>, %y: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    %a = mindir.Sub %x, %y {in_strategy = #mindir.strategy<[2, 4], [2, 4]>} : (tensor<16x32xf32>, tensor<16x32xf32>) -> tensor<16x32xf32>
+    %b = mindir.Mul %a, %y {in_strategy = #mindir.strategy<[4, 2], [4, 2]>} : (tensor<16x32xf32>, tensor<16x32xf32>) -> tensor<16x32xf32>
+    %e = mindir.Exp %b {in_strategy = #mindir.strategy<[8, 1]>} : tensor<16x32xf32>
+    %s = mindir.Sqrt %e : tensor<16x32xf32>
+    %d = mindir.RealDiv %s, %e : (tensor<16x32xf32>, tensor<16x32xf32>) -> tensor<16x32xf32>
+    %g = mindir.FastGeLU %d {in_strategy = #mindir.strategy<[1, 8]>} : tensor<16x32xf32>
+    %si = mindir.SiLU %g : tensor<16x32xf32>
+    %sg = mindir.Sigmoid %si {in_strategy = #mindir.strategy<[2, 4]>} : tensor<16x32xf32>
+    %t = mindir.Tanh %sg : tensor<16x32xf32>
+    %n = mindir.Neg %t : tensor<16x32xf32>
+    return %n : tensor<16x32xf32>
+  }
+}
+
+// -----
+
+// Split along the columns with the rows split, then slices of each part:
+// one taking its rows whole (rows may stay split), one by default.
+// CHECK-LABEL: mindir.main_graph = @slices
+// CHECK: mindir.Split {{.*}}mindir.layout = [#mindir.layout<dev_matrix = [8, 1], tensor_map = [1, 0]>, #mindir.layout<dev_matrix = [8, 1], tensor_map = [1, 0]>]
+// CHECK: mindir.StridedSlice {{.*}}mindir.layout = [#mindir.layout<dev_matrix = [4, 1, 2], tensor_map = [2, 1]>]
+module attributes {mindir.main_graph = @slices} {
+  func.func @slices(%x: tensor<16x32xf32>) -> tensor<16x8xf32> {
+    %p:2 = mindir.Split %x {axis = 1 : i64, output_num = 2 : i64, in_strategy = #mindir.strategy<[8, 1]>} : (tensor<16x32xf32>) -> (tensor<16x16xf32>, tensor<16x16xf32>)
+    %q = mindir.StridedSlice %p#0, [0, 4], [16, 12], [1, 1] {in_strategy = #mindir.strategy<[4, 1]>} : (tensor<16x16xf32>) -> tensor<16x8xf32>
+    %r = mindir.StridedSlice %p#1, [0, 0], [16, 8], [1, 1] : (tensor<16x16xf32>) -> tensor<16x8xf32>
+    %o = mindir.Add %q, %r : (tensor<16x8xf32>, tensor<16x8xf32>) -> tensor<16x8xf32>
+    return %o : tensor<16x8xf32>
+  }
+}
