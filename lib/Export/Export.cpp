@@ -723,6 +723,9 @@ static std::string stagingPrefix() {
 }
 
 llvm::Error ExportJob::createStaging() {
+  if (llvm::sys::fs::exists(options.outputDir) &&
+      !llvm::sys::fs::is_directory(options.outputDir))
+    return exportError(options.outputDir + ": exists and is not a folder");
   if (!llvm::sys::fs::exists(options.outputDir)) {
     if (std::error_code ec =
             llvm::sys::fs::create_directories(options.outputDir))
