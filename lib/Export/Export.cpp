@@ -50,7 +50,8 @@
 #include <map>
 #include <thread>
 
-#include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define DEBUG_TYPE "mindshard-export"
@@ -382,7 +383,7 @@ private:
   llvm::Error writeDevice(int64_t rank, DeviceRecord &record);
   llvm::Error writeManifests();
   /// Creates the output folder if need be and this run's staging folder in
-  /// it, removing those that killed runs on this host left behind.
+  /// it, removing those that killed runs left behind.
   llvm::Error createStaging();
   /// Moves what the staging folder holds into the output folder.
   llvm::Error publish();
@@ -422,8 +423,13 @@ private:
   std::vector<FileRecord> sharedFiles;
   /// The manifests this run wrote, staged.
   std::vector<std::string> manifests;
-  /// `<output>/.mindshard-staging-<host>-<pid>`, where this run writes.
+  /// `<output>/.mindshard-staging-<host>-<pid>-XXXXXX`, where this run
+  /// writes, and the lock that marks it as this live run's.
   std::string stagingDir;
+  int stagingLock = -1;
+  /// Left in place for the user: what a failed publish could not move
+  /// back, or what failed verification.
+  bool keepStaging = false;
   bool createdOutputDir = false;
   std::chrono::steady_clock::time_point start =
       std::chrono::steady_clock::now();
@@ -714,60 +720,104 @@ llvm::Error ExportJob::writeManifests() {
   return llvm::Error::success();
 }
 
-/// The prefix of the staging folders of runs on this host.
-static std::string stagingPrefix() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0)
-    std::strcpy(host, "host");
-  return (".mindshard-staging-" + llvm::StringRef(host) + "-").str();
+//===----------------------------------------------------------------------===//
+// Staging and publishing
+//===----------------------------------------------------------------------===//
+
+/// A staging folder is `<output>/.mindshard-staging-<host>-<pid>-XXXXXX`.
+/// Its run holds a lock on the `.lock` file in it while it runs, so that a
+/// folder whose lock can be taken belongs to a run that is gone, whatever
+/// host or process namespace it ran in.
+static constexpr llvm::StringLiteral kStagingPrefix = ".mindshard-staging-";
+static constexpr llvm::StringLiteral kLockName = ".lock";
+/// Where publishing moves the files an export replaces, until it is done.
+static constexpr llvm::StringLiteral kReplacedName = ".replaced";
+
+/// Opens `path` and takes its lock without waiting: the descriptor, or -1
+/// when it cannot be opened or another process holds the lock.
+static int tryLock(const std::string &path, bool create) {
+  int fd =
+      ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+  if (fd < 0)
+    return -1;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// The first component of a path relative to the output folder: what
+/// publishing moves (`rank_0/checkpoint_0.ckpt` is moved as `rank_0`).
+static std::string topLevelName(llvm::StringRef path) {
+  return path.split('/').first.str();
 }
 
 llvm::Error ExportJob::createStaging() {
-  if (llvm::sys::fs::exists(options.outputDir) &&
-      !llvm::sys::fs::is_directory(options.outputDir))
-    return exportError(options.outputDir + ": exists and is not a folder");
-  if (!llvm::sys::fs::exists(options.outputDir)) {
-    if (std::error_code ec =
-            llvm::sys::fs::create_directories(options.outputDir))
-      return exportError(options.outputDir +
-                         ": cannot create: " + ec.message());
+  llvm::StringRef out = options.outputDir;
+  if (llvm::sys::fs::exists(out) && !llvm::sys::fs::is_directory(out))
+    return exportError(out + ": exists and is not a folder");
+  if (!llvm::sys::fs::exists(out)) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(out))
+      return exportError(out + ": cannot create: " + ec.message());
     createdOutputDir = true;
   }
+  if (!llvm::sys::fs::is_directory(out))
+    return exportError(out + ": is not a folder (a link to nowhere?)");
 
-  // A run killed on this host left its staging folder; its process is gone.
-  std::string prefix = stagingPrefix();
+  // Runs that were killed left their staging folders; nobody holds their
+  // locks any more.
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(options.outputDir, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    llvm::StringRef name = llvm::sys::path::filename(it->path());
-    int pid = 0;
-    if (!name.consume_front(prefix) || name.getAsInteger(10, pid) || pid <= 0 ||
-        ::kill(pid, 0) == 0 || errno != ESRCH)
+  for (llvm::sys::fs::directory_iterator it(out, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!llvm::sys::path::filename(it->path()).starts_with(kStagingPrefix))
       continue;
-    LLVM_DEBUG(llvm::dbgs() << "removing the staging folder " << it->path()
-                            << " of process " << pid << ", which is gone\n");
+    int fd = tryLock(it->path() + "/" + kLockName.str(), /*create=*/false);
+    if (fd < 0)
+      continue;
+    LLVM_DEBUG(llvm::dbgs() << "removing " << it->path()
+                            << ", the staging folder of a run that is gone\n");
     llvm::sys::fs::remove_directories(it->path());
+    ::close(fd);
   }
 
-  stagingDir =
-      (llvm::Twine(options.outputDir) + "/" + prefix + llvm::Twine(::getpid()))
-          .str();
-  llvm::sys::fs::remove_directories(stagingDir);
-  if (std::error_code ec = llvm::sys::fs::create_directory(stagingDir))
-    return exportError(stagingDir + ": cannot create: " + ec.message());
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0)
+    std::strcpy(host, "host");
+  llvm::SmallString<256> staging;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
+          llvm::Twine(out) + "/" + kStagingPrefix + host + "-" +
+              llvm::Twine(::getpid()),
+          staging))
+    return exportError(out +
+                       ": cannot create a staging folder: " + ec.message());
+  stagingDir = staging.str().str();
+
+  // The lock is taken under another name and then renamed, so that no
+  // other run ever sees the lock file unlocked.
+  std::string lockPath = stagedPath(kLockName);
+  stagingLock = tryLock(lockPath + ".new", /*create=*/true);
+  if (stagingLock < 0 || llvm::sys::fs::rename(lockPath + ".new", lockPath))
+    return exportError(stagingDir + ": cannot lock: " + std::strerror(errno));
   return llvm::Error::success();
 }
 
 llvm::Error ExportJob::publish() {
-  // The manifests last: a manifest names only files already in place.
-  std::vector<std::string> names, manifestNames;
+  llvm::StringRef out = options.outputDir;
+  auto outPath = [&](llvm::StringRef name) {
+    return (llvm::Twine(out) + "/" + name).str();
+  };
+
+  // What this run moves in: everything staged, the manifests last, so that
+  // a manifest names only files already in place.
+  std::vector<std::string> manifestNames, names;
   for (const std::string &path : manifests)
     manifestNames.push_back(llvm::sys::path::filename(path).str());
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(stagingDir, ec), end;
        !ec && it != end; it.increment(ec)) {
     std::string name = llvm::sys::path::filename(it->path()).str();
-    if (!llvm::is_contained(manifestNames, name))
+    if (name != kLockName && !llvm::is_contained(manifestNames, name))
       names.push_back(name);
   }
   if (ec)
@@ -775,37 +825,103 @@ llvm::Error ExportJob::publish() {
   llvm::sort(names);
   llvm::append_range(names, manifestNames);
 
-  for (const std::string &name : names) {
-    std::string staged = stagedPath(name);
-    std::string target = (llvm::Twine(options.outputDir) + "/" + name).str();
-    // A file replaces its namesake at once; a folder of an earlier export
-    // (rank_<r>/, <name>_variables/) is moved aside first, and back if the
-    // new one cannot take its place.
-    std::string aside;
-    if (llvm::sys::fs::is_directory(target)) {
-      aside = staged + ".replaced";
-      if (std::error_code ec = llvm::sys::fs::rename(target, aside))
-        return exportError(target + ": cannot replace: " + ec.message());
+  // What it moves out: its namesakes, and what an earlier export's
+  // manifests list for the devices this run writes under other names
+  // (a `_graph.mindir` where a `.mindir` is now written). The earlier
+  // manifests go too: a full one no longer describes the folder, nor does
+  // a device's own when this run writes that device.
+  llvm::StringSet<> leaving;
+  for (llvm::sys::fs::directory_iterator it(out, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::string name = llvm::sys::path::filename(it->path()).str();
+    bool full = name == "manifest.json";
+    int64_t rank = -1;
+    llvm::StringRef rest = name;
+    bool single = rest.consume_front("manifest_rank_") &&
+                  rest.consume_back(".json") && !rest.getAsInteger(10, rank);
+    bool complete = llvm::is_contained(manifestNames, "manifest.json");
+    bool superseded =
+        full || (single && (complete || llvm::is_contained(ranks, rank)));
+    if (!superseded)
+      continue;
+    leaving.insert(name);
+    llvm::Expected<Manifest> old = readManifest(it->path());
+    if (!old) {
+      llvm::consumeError(old.takeError());
+      continue;
     }
-    if (std::error_code ec = llvm::sys::fs::rename(staged, target)) {
-      if (!aside.empty())
-        (void)llvm::sys::fs::rename(aside, target);
-      return exportError(target + ": cannot move into place: " + ec.message());
-    }
+    for (const DeviceRecord &device : old->ranks)
+      if (llvm::is_contained(ranks, device.rank))
+        for (const FileRecord &file : device.files) {
+          // Only what an export writes: no folder above, no staging folder.
+          std::string top = topLevelName(file.path);
+          if (!top.empty() && top != "." && top != ".." &&
+              !llvm::StringRef(top).starts_with(kStagingPrefix))
+            leaving.insert(top);
+        }
   }
+  for (const std::string &name : names)
+    leaving.insert(name);
+
+  // Out, then in; on a failure, each move undone in reverse.
+  std::string replaced = stagedPath(kReplacedName);
+  if (std::error_code ec = llvm::sys::fs::create_directory(replaced))
+    return exportError(replaced + ": cannot create: " + ec.message());
+  std::vector<std::pair<std::string, std::string>> moves;
+  auto move = [&](const std::string &from, const std::string &to) {
+    std::error_code ec = llvm::sys::fs::rename(from, to);
+    if (!ec)
+      moves.emplace_back(from, to);
+    return ec;
+  };
+  auto undo = [&](llvm::Twine why) -> llvm::Error {
+    for (auto it = moves.rbegin(); it != moves.rend(); ++it)
+      if (llvm::sys::fs::rename(it->second, it->first)) {
+        // Kept for the user, and without its lock file, so that no later
+        // run takes it for a killed run's and removes it.
+        keepStaging = true;
+        llvm::sys::fs::remove(stagedPath(kLockName));
+        return exportError(why +
+                           "; moving the files back failed too: the "
+                           "earlier export's files are in " +
+                           replaced + ", this run's in " + stagingDir);
+      }
+    return exportError(why + "; every file was moved back, " + out +
+                       " is as it was");
+  };
+  std::vector<std::string> outgoing;
+  for (llvm::StringRef name : leaving.keys())
+    outgoing.push_back(name.str());
+  llvm::sort(outgoing);
+  for (const std::string &name : outgoing) {
+    std::string target = outPath(name);
+    // Another process of the launch may have moved it first.
+    std::error_code ec = move(target, replaced + "/" + name);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return undo(target + ": cannot move aside: " + ec.message());
+  }
+  for (const std::string &name : names)
+    if (std::error_code ec = move(stagedPath(name), outPath(name)))
+      return undo(outPath(name) + ": cannot move into place: " + ec.message());
+
   if (options.sync)
-    if (llvm::Error error = syncDirectory(options.outputDir))
-      return error;
-  llvm::sys::fs::remove_directories(stagingDir);
-  stagingDir.clear();
+    if (llvm::Error error = syncDirectory(out))
+      return exportError("the files are in place, but " +
+                         llvm::toString(std::move(error)));
   return llvm::Error::success();
 }
 
 void ExportJob::cleanUp() {
-  if (!stagingDir.empty())
+  if (!stagingDir.empty() && !keepStaging)
     llvm::sys::fs::remove_directories(stagingDir);
-  // Only when empty: another process may be writing there too.
-  if (createdOutputDir)
+  if (stagingLock >= 0) {
+    ::close(stagingLock);
+    stagingLock = -1;
+  }
+  stagingDir.clear();
+  // A single process's own empty folder; in a launch, another process may
+  // be about to write in it.
+  if (createdOutputDir && options.process.count <= 1)
     llvm::sys::fs::remove(options.outputDir);
 }
 
@@ -854,8 +970,8 @@ llvm::Expected<ExportSummary> ExportJob::run() {
     return fail(std::move(error));
   stepDone("network, passes, predict strategy");
   if (ranks.empty()) {
-    if (llvm::Error error = publish())
-      return fail(std::move(error));
+    // The processes that write devices write the shared files too.
+    cleanUp();
     log << llvm::formatv("process {0} of {1} has no device to write\n",
                          options.process.index, options.process.count);
     ExportSummary summary;
@@ -906,14 +1022,22 @@ llvm::Expected<ExportSummary> ExportJob::run() {
           uint64_t(summary.bytesWritten / std::max(summary.seconds, 1e-9))),
       formatBytes(summary.bytesRead));
 
-  // Verified where they were written, before they replace anything.
+  // Verified where they were written, before they replace anything; what
+  // fails stays there to be looked at (the next run removes it).
   if (options.verify) {
-    if (llvm::Error error = verifyExport(stagingDir, log, manifests))
-      return fail(std::move(error));
+    if (llvm::Error error = verifyExport(stagingDir, log, manifests)) {
+      keepStaging = true;
+      std::string kept = stagingDir;
+      cleanUp();
+      return exportError(llvm::toString(std::move(error)) +
+                         "\nnothing was moved into " + options.outputDir +
+                         "; the files written are kept in " + kept);
+    }
     stepDone("verified");
   }
   if (llvm::Error error = publish())
     return fail(std::move(error));
+  cleanUp();
   stepDone("moved into place");
   if (options.timings)
     for (auto [name, seconds] : steps)
