@@ -106,8 +106,10 @@ struct ExportSummary {
 };
 
 /// Runs the export. Progress and the summary go to `log`; errors name the
-/// file, parameter and rank at fault. On failure no output of this run is
-/// left in the output folder.
+/// file, parameter and rank at fault. The files are written in a staging
+/// folder inside the output folder and moved into place once all are
+/// written (and verified), replacing an earlier export's; on failure the
+/// output folder is left as it was.
 llvm::Expected<ExportSummary> runExport(mlir::MLIRContext &context,
                                         const ExportOptions &options,
                                         llvm::raw_ostream &log);
