@@ -378,11 +378,17 @@ namespace {
 /// Runs one graph.
 class GraphRunner {
 public:
-  GraphRunner(const RunOptions &options) : options(options) {}
+  /// `caller` runs the graph that calls this one, if any: the free
+  /// variables of a closure read its values, and its caller's, by name.
+  GraphRunner(const RunOptions &options, const GraphRunner *caller = nullptr)
+      : options(options), caller(caller) {}
   llvm::Expected<std::vector<RuntimeValue>>
   run(func::FuncOp graph, std::vector<RuntimeValue> arguments);
 
 private:
+  /// The value named `name` (`mindir.name`) that this graph or a graph
+  /// calling it has computed, innermost first; null if none has.
+  const RuntimeValue *lookupNamed(StringRef name) const;
   llvm::Error step(Operation *op);
   llvm::Expected<const HostTensor *> tensor(mlir::Value value, Operation *op);
   void set(mlir::Value value, HostTensor tensor) {
@@ -392,10 +398,31 @@ private:
   llvm::Error generic(PrimitiveGenericOp op);
 
   const RunOptions &options;
+  const GraphRunner *caller;
+  func::FuncOp graph;
   llvm::DenseMap<mlir::Value, RuntimeValue> values;
 };
 
 } // namespace
+
+const RuntimeValue *GraphRunner::lookupNamed(StringRef name) const {
+  // FuncOp's accessors are not const: a copy of the handle.
+  func::FuncOp graph = this->graph;
+  auto named = [&](mlir::Value value) -> const RuntimeValue * {
+    auto it = values.find(value);
+    return it == values.end() ? nullptr : &it->second;
+  };
+  for (auto [index, arg] : llvm::enumerate(graph.getArguments()))
+    if (auto attr =
+            graph.getArgAttrOfType<StringAttr>(index, MindIRDialect::kNameAttr);
+        attr && attr.getValue() == name)
+      return named(arg);
+  for (Operation &op : graph.getBody().front())
+    if (auto attr = op.getAttrOfType<StringAttr>(MindIRDialect::kNameAttr);
+        attr && attr.getValue() == name && op.getNumResults() == 1)
+      return named(op.getResult(0));
+  return caller ? caller->lookupNamed(name) : nullptr;
+}
 
 llvm::Expected<const HostTensor *> GraphRunner::tensor(mlir::Value value,
                                                        Operation *op) {
@@ -581,15 +608,26 @@ llvm::Error GraphRunner::step(Operation *op) {
     set(read, std::move(*value));
     return llvm::Error::success();
   }
-  // TODO: run closures (`mindir.free_variable`, `mindir.apply`); a graph
-  // that reads its caller's values stops here with "cannot run this op".
+  if (auto captured = dyn_cast<FreeVariableOp>(op)) {
+    const RuntimeValue *value =
+        caller ? caller->lookupNamed(captured.getName()) : nullptr;
+    if (!value)
+      return runError(op, "reads '" + captured.getName() +
+                              "', which no graph on the call chain has "
+                              "computed");
+    values[captured.getResult()] = *value;
+    return llvm::Error::success();
+  }
+  // TODO: run graphs applied as values (`mindir.apply` of a
+  // `mindir.func_ref` or a partial application); such a network stops here
+  // with "cannot run this op".
   if (auto call = dyn_cast<CallOp>(op)) {
     auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
         op, call.getCalleeAttr());
     std::vector<RuntimeValue> arguments;
     for (mlir::Value arg : call.getArgs())
       arguments.push_back(values[arg]);
-    GraphRunner nested(options);
+    GraphRunner nested(options, this);
     llvm::Expected<std::vector<RuntimeValue>> results =
         nested.run(callee, std::move(arguments));
     if (!results)
@@ -825,6 +863,7 @@ llvm::Error GraphRunner::step(Operation *op) {
 
 llvm::Expected<std::vector<RuntimeValue>>
 GraphRunner::run(func::FuncOp graph, std::vector<RuntimeValue> arguments) {
+  this->graph = graph;
   Block &entry = graph.getBody().front();
   if (arguments.size() != entry.getNumArguments())
     return llvm::createStringError(
