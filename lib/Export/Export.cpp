@@ -385,8 +385,18 @@ private:
   /// Creates the output folder if need be and this run's staging folder in
   /// it, removing those that killed runs left behind.
   llvm::Error createStaging();
-  /// Moves what the staging folder holds into the output folder.
+  /// Moves what the staging folder holds into the output folder, and what
+  /// it replaces aside, undoing every move if one fails.
   llvm::Error publish();
+  /// What publishing moves in: the staged entries, the manifests last, so
+  /// that a manifest names only files already in place.
+  llvm::Expected<std::vector<std::string>> stagedNames() const;
+  /// What it moves out of the output folder: the namesakes of `incoming`,
+  /// the manifests they supersede, and what those list under other names
+  /// for the devices this run writes (a `_graph.mindir` where a `.mindir`
+  /// is now written).
+  std::vector<std::string>
+  replacedNames(llvm::ArrayRef<std::string> incoming) const;
   /// Where the output file `name` is written: in the staging folder.
   std::string stagedPath(const llvm::Twine &name) const {
     llvm::SmallString<256> path(stagingDir);
@@ -802,14 +812,7 @@ llvm::Error ExportJob::createStaging() {
   return llvm::Error::success();
 }
 
-llvm::Error ExportJob::publish() {
-  llvm::StringRef out = options.outputDir;
-  auto outPath = [&](llvm::StringRef name) {
-    return (llvm::Twine(out) + "/" + name).str();
-  };
-
-  // What this run moves in: everything staged, the manifests last, so that
-  // a manifest names only files already in place.
+llvm::Expected<std::vector<std::string>> ExportJob::stagedNames() const {
   std::vector<std::string> manifestNames, names;
   for (const std::string &path : manifests)
     manifestNames.push_back(llvm::sys::path::filename(path).str());
@@ -824,25 +827,29 @@ llvm::Error ExportJob::publish() {
     return exportError(stagingDir + ": " + ec.message());
   llvm::sort(names);
   llvm::append_range(names, manifestNames);
+  return names;
+}
 
-  // What it moves out: its namesakes, and what an earlier export's
-  // manifests list for the devices this run writes under other names
-  // (a `_graph.mindir` where a `.mindir` is now written). The earlier
-  // manifests go too: a full one no longer describes the folder, nor does
-  // a device's own when this run writes that device.
+std::vector<std::string>
+ExportJob::replacedNames(llvm::ArrayRef<std::string> incoming) const {
   llvm::StringSet<> leaving;
-  for (llvm::sys::fs::directory_iterator it(out, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (const std::string &name : incoming)
+    leaving.insert(name);
+
+  // A full manifest no longer describes the folder, nor does a device's own
+  // when this run writes that device or the whole export; what they list
+  // for the devices this run writes goes with them.
+  bool complete = llvm::is_contained(incoming, "manifest.json");
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(options.outputDir, ec), end;
+       !ec && it != end; it.increment(ec)) {
     std::string name = llvm::sys::path::filename(it->path()).str();
-    bool full = name == "manifest.json";
     int64_t rank = -1;
     llvm::StringRef rest = name;
     bool single = rest.consume_front("manifest_rank_") &&
                   rest.consume_back(".json") && !rest.getAsInteger(10, rank);
-    bool complete = llvm::is_contained(manifestNames, "manifest.json");
-    bool superseded =
-        full || (single && (complete || llvm::is_contained(ranks, rank)));
-    if (!superseded)
+    if (name != "manifest.json" &&
+        !(single && (complete || llvm::is_contained(ranks, rank))))
       continue;
     leaving.insert(name);
     llvm::Expected<Manifest> old = readManifest(it->path());
@@ -850,18 +857,36 @@ llvm::Error ExportJob::publish() {
       llvm::consumeError(old.takeError());
       continue;
     }
-    for (const DeviceRecord &device : old->ranks)
-      if (llvm::is_contained(ranks, device.rank))
-        for (const FileRecord &file : device.files) {
-          // Only what an export writes: no folder above, no staging folder.
-          std::string top = topLevelName(file.path);
-          if (!top.empty() && top != "." && top != ".." &&
-              !llvm::StringRef(top).starts_with(kStagingPrefix))
-            leaving.insert(top);
-        }
+    for (const DeviceRecord &device : old->ranks) {
+      if (!llvm::is_contained(ranks, device.rank))
+        continue;
+      for (const FileRecord &file : device.files) {
+        // Only what an export writes: no folder above, no staging folder.
+        std::string top = topLevelName(file.path);
+        if (!top.empty() && top != "." && top != ".." &&
+            !llvm::StringRef(top).starts_with(kStagingPrefix))
+          leaving.insert(top);
+      }
+    }
   }
-  for (const std::string &name : names)
-    leaving.insert(name);
+
+  std::vector<std::string> names;
+  for (llvm::StringRef name : leaving.keys())
+    names.push_back(name.str());
+  llvm::sort(names);
+  return names;
+}
+
+llvm::Error ExportJob::publish() {
+  llvm::StringRef out = options.outputDir;
+  auto outPath = [&](llvm::StringRef name) {
+    return (llvm::Twine(out) + "/" + name).str();
+  };
+  llvm::Expected<std::vector<std::string>> staged = stagedNames();
+  if (!staged)
+    return staged.takeError();
+  std::vector<std::string> incoming = std::move(*staged);
+  std::vector<std::string> outgoing = replacedNames(incoming);
 
   // Out, then in; on a failure, each move undone in reverse.
   std::string replaced = stagedPath(kReplacedName);
@@ -889,10 +914,6 @@ llvm::Error ExportJob::publish() {
     return exportError(why + "; every file was moved back, " + out +
                        " is as it was");
   };
-  std::vector<std::string> outgoing;
-  for (llvm::StringRef name : leaving.keys())
-    outgoing.push_back(name.str());
-  llvm::sort(outgoing);
   for (const std::string &name : outgoing) {
     std::string target = outPath(name);
     // Another process of the launch may have moved it first.
@@ -900,7 +921,7 @@ llvm::Error ExportJob::publish() {
     if (ec && ec != std::errc::no_such_file_or_directory)
       return undo(target + ": cannot move aside: " + ec.message());
   }
-  for (const std::string &name : names)
+  for (const std::string &name : incoming)
     if (std::error_code ec = move(stagedPath(name), outPath(name)))
       return undo(outPath(name) + ": cannot move into place: " + ec.message());
 
