@@ -22,6 +22,7 @@
 
 #include "Manifest.h"
 #include "MindIR/MindIR.h"
+#include "Staging.h"
 #include "mindshard/Export/Progress.h"
 #include "mindshard/Formats/Checkpoint.h"
 #include "mindshard/Formats/Digest.h"
@@ -50,8 +51,6 @@
 #include <map>
 #include <thread>
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #define DEBUG_TYPE "mindshard-export"
@@ -734,28 +733,8 @@ llvm::Error ExportJob::writeManifests() {
 // Staging and publishing
 //===----------------------------------------------------------------------===//
 
-/// A staging folder is `<output>/.mindshard-staging-<host>-<pid>-XXXXXX`.
-/// Its run holds a lock on the `.lock` file in it while it runs, so that a
-/// folder whose lock can be taken belongs to a run that is gone, whatever
-/// host or process namespace it ran in.
-static constexpr llvm::StringLiteral kStagingPrefix = ".mindshard-staging-";
-static constexpr llvm::StringLiteral kLockName = ".lock";
 /// Where publishing moves the files an export replaces, until it is done.
 static constexpr llvm::StringLiteral kReplacedName = ".replaced";
-
-/// Opens `path` and takes its lock without waiting: the descriptor, or -1
-/// when it cannot be opened or another process holds the lock.
-static int tryLock(const std::string &path, bool create) {
-  int fd =
-      ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
-  if (fd < 0)
-    return -1;
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 /// The first component of a path relative to the output folder: what
 /// publishing moves (`rank_0/checkpoint_0.ckpt` is moved as `rank_0`).
@@ -776,19 +755,13 @@ llvm::Error ExportJob::createStaging() {
     return exportError(out + ": is not a folder (a link to nowhere?)");
 
   // Runs that were killed left their staging folders; nobody holds their
-  // locks any more.
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(out, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (!llvm::sys::path::filename(it->path()).starts_with(kStagingPrefix))
+  // locks any more. A live run's is its own, a kept one the user's.
+  for (const auto &[path, state] : findStagingFolders(out)) {
+    if (state != StagingState::Abandoned)
       continue;
-    int fd = tryLock(it->path() + "/" + kLockName.str(), /*create=*/false);
-    if (fd < 0)
-      continue;
-    LLVM_DEBUG(llvm::dbgs() << "removing " << it->path()
+    LLVM_DEBUG(llvm::dbgs() << "removing " << path
                             << ", the staging folder of a run that is gone\n");
-    llvm::sys::fs::remove_directories(it->path());
-    ::close(fd);
+    llvm::sys::fs::remove_directories(path);
   }
 
   char host[256] = {};
@@ -805,8 +778,8 @@ llvm::Error ExportJob::createStaging() {
 
   // The lock is taken under another name and then renamed, so that no
   // other run ever sees the lock file unlocked.
-  std::string lockPath = stagedPath(kLockName);
-  stagingLock = tryLock(lockPath + ".new", /*create=*/true);
+  std::string lockPath = stagedPath(kStagingLockName);
+  stagingLock = tryLockFile(lockPath + ".new", /*create=*/true);
   if (stagingLock < 0 || llvm::sys::fs::rename(lockPath + ".new", lockPath))
     return exportError(stagingDir + ": cannot lock: " + std::strerror(errno));
   return llvm::Error::success();
@@ -820,7 +793,7 @@ llvm::Expected<std::vector<std::string>> ExportJob::stagedNames() const {
   for (llvm::sys::fs::directory_iterator it(stagingDir, ec), end;
        !ec && it != end; it.increment(ec)) {
     std::string name = llvm::sys::path::filename(it->path()).str();
-    if (name != kLockName && !llvm::is_contained(manifestNames, name))
+    if (name != kStagingLockName && !llvm::is_contained(manifestNames, name))
       names.push_back(name);
   }
   if (ec)
@@ -905,7 +878,7 @@ llvm::Error ExportJob::publish() {
         // Kept for the user, and without its lock file, so that no later
         // run takes it for a killed run's and removes it.
         keepStaging = true;
-        llvm::sys::fs::remove(stagedPath(kLockName));
+        llvm::sys::fs::remove(stagedPath(kStagingLockName));
         return exportError(why +
                            "; moving the files back failed too: the "
                            "earlier export's files are in " +

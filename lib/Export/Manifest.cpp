@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Manifest.h"
+#include "Staging.h"
 
 #include "mindshard/Export/Export.h"
 #include "mindshard/Export/Progress.h"
@@ -566,6 +567,20 @@ llvm::Error mindshard::printExport(llvm::StringRef outputDir,
     os << llvm::formatv("  device {0}: {1} ({2})\n", device.rank,
                         device.files.empty() ? "" : device.files.front().path,
                         formatBytes(bytes));
+  }
+  for (const auto &[path, state] : findStagingFolders(outputDir)) {
+    llvm::StringRef name = llvm::sys::path::filename(path);
+    switch (state) {
+    case StagingState::Live:
+      os << "  " << name << ": an export in progress\n";
+      break;
+    case StagingState::Abandoned:
+      os << "  " << name << ": left by a killed export; the next removes it\n";
+      break;
+    case StagingState::Kept:
+      os << "  " << name << ": kept after a failed export, for a look\n";
+      break;
+    }
   }
   if (devices.empty())
     return llvm::Error::success();
