@@ -648,6 +648,9 @@ void GraphImporter::nameIfCaptured(StringRef name,
                                    const ImportedValue &imported) {
   if (!module.capturedNames.contains(name))
     return;
+  // TODO: name one result of an op of several results (a TupleGetItem the
+  // importer folded); the name goes on the op here, so a closure reading
+  // that element is refused by the inliner as reading a tuple.
   Value value = imported.value ? imported.value : imported.elements.front();
   if (Operation *op = value.getDefiningOp())
     op->setAttr(MindIRDialect::kNameAttr, builder.getStringAttr(name));
