@@ -57,6 +57,11 @@ def MindIR_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kLayoutAttr = "mindir.layout";
     /// An argument attribute with the graph input's name in the file.
     static constexpr ::llvm::StringLiteral kNameAttr = "mindir.name";
+    /// On an op of several results, the file's name of each result that
+    /// another graph reads by name ("" for the others): the elements a
+    /// TupleGetItem node took, which the importer folds.
+    static constexpr ::llvm::StringLiteral kResultNamesAttr =
+        "mindir.result_names";
     /// An op attribute with the primitive's instance name in the file.
     static constexpr ::llvm::StringLiteral kInstanceNameAttr =
         "mindir.instance_name";

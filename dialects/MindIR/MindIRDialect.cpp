@@ -61,6 +61,14 @@ LogicalResult MindIRDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' must be a string";
     return success();
   }
+  if (name == kResultNamesAttr) {
+    auto names = dyn_cast<ArrayAttr>(value);
+    if (!names || names.size() != op->getNumResults() ||
+        !llvm::all_of(names, [](Attribute a) { return isa<StringAttr>(a); }))
+      return op->emitError() << "'" << name << "' must be a string per result ("
+                             << op->getNumResults() << ")";
+    return success();
+  }
   if (name == kMindIrVersionAttr) {
     if (!isa<IntegerAttr>(value))
       return op->emitError() << "'" << name << "' must be an integer";

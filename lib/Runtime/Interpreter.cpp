@@ -417,10 +417,16 @@ const RuntimeValue *GraphRunner::lookupNamed(StringRef name) const {
             graph.getArgAttrOfType<StringAttr>(index, MindIRDialect::kNameAttr);
         attr && attr.getValue() == name)
       return named(arg);
-  for (Operation &op : graph.getBody().front())
+  for (Operation &op : graph.getBody().front()) {
     if (auto attr = op.getAttrOfType<StringAttr>(MindIRDialect::kNameAttr);
         attr && attr.getValue() == name && op.getNumResults() == 1)
       return named(op.getResult(0));
+    if (auto names =
+            op.getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr))
+      for (auto [index, attr] : llvm::enumerate(names))
+        if (cast<StringAttr>(attr).getValue() == name)
+          return named(op.getResult(index));
+  }
   return caller ? caller->lookupNamed(name) : nullptr;
 }
 

@@ -597,10 +597,21 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
     Type tuple =
         TupleType::get(op->getContext(), TypeRange(op->getResultTypes()));
     std::string node = addNode(op, ref, inputs, tuple, keptName(op));
-    for (OpResult result : op->getResults())
-      if (!result.use_empty())
-        names[result] =
-            tupleItem(op, node, result.getType(), result.getResultNumber());
+    auto resultNames =
+        op->getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr);
+    for (OpResult result : op->getResults()) {
+      // A named element is read by another graph: it is written even when
+      // this graph does not use it.
+      StringAttr kept;
+      if (resultNames)
+        if (auto name =
+                dyn_cast<StringAttr>(resultNames[result.getResultNumber()]);
+            name && !name.empty())
+          kept = name;
+      if (!result.use_empty() || kept)
+        names[result] = tupleItem(op, node, result.getType(),
+                                  result.getResultNumber(), kept);
+    }
   }
   return success();
 }

@@ -648,10 +648,21 @@ void GraphImporter::nameIfCaptured(StringRef name,
                                    const ImportedValue &imported) {
   if (!module.capturedNames.contains(name))
     return;
-  // TODO: name one result of an op of several results (a TupleGetItem the
-  // importer folded); the name goes on the op here, so a closure reading
-  // that element is refused by the inliner as reading a tuple.
   Value value = imported.value ? imported.value : imported.elements.front();
+  // One element of an op of several results (a folded TupleGetItem) is
+  // named among the op's results; the whole op by its own name.
+  if (auto result = dyn_cast<OpResult>(value);
+      imported.value && result && result.getOwner()->getNumResults() > 1) {
+    Operation *op = result.getOwner();
+    SmallVector<Attribute> names(op->getNumResults(),
+                                 builder.getStringAttr(""));
+    if (auto existing =
+            op->getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr))
+      names.assign(existing.begin(), existing.end());
+    names[result.getResultNumber()] = builder.getStringAttr(name);
+    op->setAttr(MindIRDialect::kResultNamesAttr, builder.getArrayAttr(names));
+    return;
+  }
   if (Operation *op = value.getDefiningOp())
     op->setAttr(MindIRDialect::kNameAttr, builder.getStringAttr(name));
 }

@@ -45,9 +45,15 @@ public:
       add(graph.getArgAttrOfType<StringAttr>(index, MindIRDialect::kNameAttr),
           input);
   }
-  /// The name `op` had in its graph, if it has one, now names `values`.
+  /// The names `op` had in its graph, its own and its results', if it has
+  /// any, now name `values`, what stands for its results.
   void add(Operation *op, ValueRange values) {
     add(op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr), values);
+    if (auto names =
+            op->getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr))
+      for (auto [name, value] : llvm::zip(names, values))
+        if (auto text = dyn_cast<StringAttr>(name); text && !text.empty())
+          add(text, value);
   }
   void add(StringAttr name, ValueRange values) {
     if (name)
@@ -248,6 +254,7 @@ FailureOr<SmallVector<Value>> InlineGraphsPass::inlineCall(CallOp call) {
     // Names are the callee's, the same at every call: the copy drops them,
     // and the graphs it calls find its values under the callee's names.
     clone->removeAttr(MindIRDialect::kNameAttr);
+    clone->removeAttr(MindIRDialect::kResultNamesAttr);
     refineResultTypes(clone);
     SmallVector<Value> results(clone->getResults());
     if (auto innerCall = dyn_cast<CallOp>(clone)) {

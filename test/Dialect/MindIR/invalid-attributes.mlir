@@ -170,3 +170,11 @@ module attributes {mindir.train_stages = 0 : i64} {}
 
 // expected-error @+1 {{'mindir.train_checkpoints' must be an array of strings on a module}}
 module attributes {mindir.train_checkpoints = [1]} {}
+
+// -----
+
+func.func @f(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{'mindir.result_names' must be a string per result (2)}}
+  %a:2 = mindir.Split %x {axis = 1 : i64, output_num = 2 : i64, mindir.result_names = ["only one"]} : (tensor<4x4xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>)
+  return
+}
