@@ -43,6 +43,17 @@ llvm::StringRef getPrimitiveName(mlir::Operation *op);
 /// opposed to mindshard's own `mindir.`-prefixed annotations.
 bool isPrimitiveAttributeName(llvm::StringRef name);
 
+/// The name by which other graphs read `value` (its MindIR node or input
+/// name, for closures): `mindir.name` on a graph input or on an op of one
+/// result, or the value's entry in its op's `mindir.result_names`; null when
+/// it has none.
+mlir::StringAttr getValueName(mlir::Value value);
+
+/// The result types an op that infers them (InferTypeOpInterface) gives for
+/// its present operands and attributes; fails for other ops.
+llvm::LogicalResult inferResultTypes(mlir::Operation *op,
+                                     llvm::SmallVectorImpl<mlir::Type> &types);
+
 namespace OpTrait {
 namespace detail {
 llvm::LogicalResult verifyStrategyMatchesOperands(mlir::Operation *op);

@@ -36,6 +36,36 @@ bool mindshard::mindir::isPrimitiveAttributeName(StringRef name) {
   return !name.starts_with("mindir.");
 }
 
+StringAttr mindshard::mindir::getValueName(Value value) {
+  if (auto input = dyn_cast<BlockArgument>(value)) {
+    auto graph = dyn_cast<func::FuncOp>(input.getOwner()->getParentOp());
+    return graph ? graph.getArgAttrOfType<StringAttr>(input.getArgNumber(),
+                                                      MindIRDialect::kNameAttr)
+                 : StringAttr();
+  }
+  auto result = cast<OpResult>(value);
+  Operation *op = result.getOwner();
+  if (op->getNumResults() == 1)
+    return op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr);
+  auto names = op->getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr);
+  if (!names || names.size() != op->getNumResults())
+    return {};
+  auto name = dyn_cast<StringAttr>(names[result.getResultNumber()]);
+  return name && !name.empty() ? name : StringAttr();
+}
+
+LogicalResult
+mindshard::mindir::inferResultTypes(Operation *op,
+                                    SmallVectorImpl<Type> &types) {
+  auto inferable = dyn_cast<InferTypeOpInterface>(op);
+  if (!inferable)
+    return failure();
+  return inferable.inferReturnTypes(
+      op->getContext(), op->getLoc(), op->getOperands(),
+      op->getRawDictionaryAttrs(), op->getPropertiesStorage(), op->getRegions(),
+      types);
+}
+
 /// `axis` made non-negative for a tensor of `rank` dimensions, or an error
 /// when it is out of range.
 static FailureOr<int64_t> normalizeAxis(std::optional<Location> location,

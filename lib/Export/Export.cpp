@@ -713,15 +713,14 @@ llvm::Error ExportJob::writeManifests() {
   // some devices, one per device it writes.
   bool complete = static_cast<int64_t>(ranks.size()) == devices;
   if (complete) {
-    std::string path = stagedPath("manifest.json");
+    std::string path = stagedPath(manifestFileName());
     manifests.push_back(path);
     return writeManifest(path, manifest, options.sync);
   }
   for (const DeviceRecord &record : records) {
     Manifest single = manifest;
     single.ranks = {record};
-    std::string path =
-        stagedPath("manifest_rank_" + std::to_string(record.rank) + ".json");
+    std::string path = stagedPath(manifestFileName(record.rank));
     manifests.push_back(path);
     if (llvm::Error error = writeManifest(path, single, options.sync))
       return error;
@@ -812,17 +811,14 @@ ExportJob::replacedNames(llvm::ArrayRef<std::string> incoming) const {
   // A full manifest no longer describes the folder, nor does a device's own
   // when this run writes that device or the whole export; what they list
   // for the devices this run writes goes with them.
-  bool complete = llvm::is_contained(incoming, "manifest.json");
+  bool complete = llvm::is_contained(incoming, manifestFileName());
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(options.outputDir, ec), end;
        !ec && it != end; it.increment(ec)) {
     std::string name = llvm::sys::path::filename(it->path()).str();
-    int64_t rank = -1;
-    llvm::StringRef rest = name;
-    bool single = rest.consume_front("manifest_rank_") &&
-                  rest.consume_back(".json") && !rest.getAsInteger(10, rank);
-    if (name != "manifest.json" &&
-        !(single && (complete || llvm::is_contained(ranks, rank))))
+    std::optional<int64_t> rank;
+    if (!isManifestFileName(name, &rank) ||
+        (rank && !complete && !llvm::is_contained(ranks, *rank)))
       continue;
     leaving.insert(name);
     llvm::Expected<Manifest> old = readManifest(it->path());

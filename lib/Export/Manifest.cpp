@@ -367,6 +367,26 @@ static llvm::Error locateMindIRTensors(llvm::StringRef path,
   return llvm::Error::success();
 }
 
+std::string mindshard::manifestFileName(std::optional<int64_t> rank) {
+  return rank ? "manifest_rank_" + std::to_string(*rank) + ".json"
+              : "manifest.json";
+}
+
+bool mindshard::isManifestFileName(llvm::StringRef name,
+                                   std::optional<int64_t> *rank) {
+  int64_t number = 0;
+  std::optional<int64_t> found;
+  if (name != "manifest.json") {
+    if (!name.consume_front("manifest_rank_") || !name.consume_back(".json") ||
+        name.getAsInteger(10, number))
+      return false;
+    found = number;
+  }
+  if (rank)
+    *rank = found;
+  return true;
+}
+
 /// The manifests of an export folder, sorted.
 static llvm::Expected<std::vector<std::string>>
 findManifests(llvm::StringRef outputDir) {
@@ -375,8 +395,7 @@ findManifests(llvm::StringRef outputDir) {
   for (llvm::sys::fs::directory_iterator it(outputDir, ec), end;
        !ec && it != end; it.increment(ec)) {
     llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (name == "manifest.json" ||
-        (name.starts_with("manifest_rank_") && name.ends_with(".json")))
+    if (isManifestFileName(name))
       manifests.push_back(it->path());
   }
   if (ec)

@@ -15,6 +15,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,14 @@ struct Manifest {
 /// Fills a record's size, CRC-32C and, with `sha256`, SHA-256 from the file
 /// at `path`.
 llvm::Error describeFile(llvm::StringRef path, FileRecord &record, bool sha256);
+
+/// `manifest.json` for a whole export, `manifest_rank_<r>.json` for device
+/// r's when a process writes only some devices.
+std::string manifestFileName(std::optional<int64_t> rank = std::nullopt);
+/// True when `name` is a manifest's; `rank` is then the device's, or
+/// nullopt for a whole export's.
+bool isManifestFileName(llvm::StringRef name,
+                        std::optional<int64_t> *rank = nullptr);
 
 llvm::Error writeManifest(llvm::StringRef path, const Manifest &manifest,
                           bool sync);

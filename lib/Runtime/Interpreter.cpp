@@ -399,34 +399,18 @@ private:
 
   const RunOptions &options;
   const GraphRunner *caller;
-  func::FuncOp graph;
   llvm::DenseMap<mlir::Value, RuntimeValue> values;
 };
 
 } // namespace
 
 const RuntimeValue *GraphRunner::lookupNamed(StringRef name) const {
-  // FuncOp's accessors are not const: a copy of the handle.
-  func::FuncOp graph = this->graph;
-  auto named = [&](mlir::Value value) -> const RuntimeValue * {
-    auto it = values.find(value);
-    return it == values.end() ? nullptr : &it->second;
-  };
-  for (auto [index, arg] : llvm::enumerate(graph.getArguments()))
-    if (auto attr =
-            graph.getArgAttrOfType<StringAttr>(index, MindIRDialect::kNameAttr);
-        attr && attr.getValue() == name)
-      return named(arg);
-  for (Operation &op : graph.getBody().front()) {
-    if (auto attr = op.getAttrOfType<StringAttr>(MindIRDialect::kNameAttr);
-        attr && attr.getValue() == name && op.getNumResults() == 1)
-      return named(op.getResult(0));
-    if (auto names =
-            op.getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr))
-      for (auto [index, attr] : llvm::enumerate(names))
-        if (cast<StringAttr>(attr).getValue() == name)
-          return named(op.getResult(index));
-  }
+  // The values computed so far: this graph's inputs and the results of the
+  // ops before the one that asks.
+  for (const auto &[value, runtime] : values)
+    if (StringAttr named = getValueName(value);
+        named && named.getValue() == name)
+      return &runtime;
   return caller ? caller->lookupNamed(name) : nullptr;
 }
 
@@ -869,7 +853,6 @@ llvm::Error GraphRunner::step(Operation *op) {
 
 llvm::Expected<std::vector<RuntimeValue>>
 GraphRunner::run(func::FuncOp graph, std::vector<RuntimeValue> arguments) {
-  this->graph = graph;
   Block &entry = graph.getBody().front();
   if (arguments.size() != entry.getNumArguments())
     return llvm::createStringError(

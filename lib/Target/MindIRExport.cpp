@@ -597,17 +597,10 @@ LogicalResult Exporter::exportGraph(func::FuncOp func,
     Type tuple =
         TupleType::get(op->getContext(), TypeRange(op->getResultTypes()));
     std::string node = addNode(op, ref, inputs, tuple, keptName(op));
-    auto resultNames =
-        op->getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr);
     for (OpResult result : op->getResults()) {
       // A named element is read by another graph: it is written even when
       // this graph does not use it.
-      StringAttr kept;
-      if (resultNames)
-        if (auto name =
-                dyn_cast<StringAttr>(resultNames[result.getResultNumber()]);
-            name && !name.empty())
-          kept = name;
+      StringAttr kept = getValueName(result);
       if (!result.use_empty() || kept)
         names[result] = tupleItem(op, node, result.getType(),
                                   result.getResultNumber(), kept);

@@ -675,12 +675,8 @@ Operation *GraphImporter::createVerified(OperationState &state) {
   if (succeeded(verify(op, /*verifyRecursively=*/false)))
     return op;
 
-  auto inferable = dyn_cast<InferTypeOpInterface>(op);
   SmallVector<Type> inferred;
-  if (inferable && succeeded(inferable.inferReturnTypes(
-                       context(), op->getLoc(), op->getOperands(),
-                       op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-                       op->getRegions(), inferred))) {
+  if (succeeded(inferResultTypes(op, inferred))) {
     OperationState retry(op->getLoc(), op->getName());
     retry.addOperands(op->getOperands());
     retry.addAttributes(op->getAttrs());

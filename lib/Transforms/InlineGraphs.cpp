@@ -15,7 +15,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
@@ -41,19 +40,16 @@ namespace {
 class NamedValues {
 public:
   void addGraphInputs(func::FuncOp graph, ValueRange inputs) {
-    for (auto [index, input] : llvm::enumerate(inputs))
-      add(graph.getArgAttrOfType<StringAttr>(index, MindIRDialect::kNameAttr),
-          input);
+    for (auto [arg, input] : llvm::zip_equal(graph.getArguments(), inputs))
+      add(getValueName(arg), input);
   }
-  /// The names `op` had in its graph, its own and its results', if it has
-  /// any, now name `values`, what stands for its results.
+  /// The names `op`'s results had in its graph, and the op's own when it
+  /// names a tuple of several, now name `values`, what stands for them.
   void add(Operation *op, ValueRange values) {
-    add(op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr), values);
-    if (auto names =
-            op->getAttrOfType<ArrayAttr>(MindIRDialect::kResultNamesAttr))
-      for (auto [name, value] : llvm::zip(names, values))
-        if (auto text = dyn_cast<StringAttr>(name); text && !text.empty())
-          add(text, value);
+    for (auto [result, value] : llvm::zip_equal(op->getResults(), values))
+      add(getValueName(result), value);
+    if (op->getNumResults() > 1)
+      add(op->getAttrOfType<StringAttr>(MindIRDialect::kNameAttr), values);
   }
   void add(StringAttr name, ValueRange values) {
     if (name)
@@ -79,14 +75,8 @@ private:
 /// them: a callee's inputs may be untyped (`!mindir.any`) where the call's
 /// arguments are tensors.
 void refineResultTypes(Operation *op) {
-  auto inferable = dyn_cast<InferTypeOpInterface>(op);
-  if (!inferable)
-    return;
   SmallVector<Type> inferred;
-  if (failed(inferable.inferReturnTypes(
-          op->getContext(), op->getLoc(), op->getOperands(),
-          op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-          op->getRegions(), inferred)) ||
+  if (failed(inferResultTypes(op, inferred)) ||
       inferred.size() != op->getNumResults())
     return;
   for (auto [result, type] : llvm::zip_equal(op->getResults(), inferred))
