@@ -390,6 +390,9 @@ private:
   /// calling it has computed, innermost first; null if none has.
   const RuntimeValue *lookupNamed(StringRef name) const;
   llvm::Error step(Operation *op);
+  /// An error if a result the op computed has another shape than its type
+  /// says: a wrong program, or a kernel of the executor's at fault.
+  llvm::Error checkResultShapes(Operation *op);
   llvm::Expected<const HostTensor *> tensor(mlir::Value value, Operation *op);
   void set(mlir::Value value, HostTensor tensor) {
     values[value] = RuntimeValue{std::move(tensor)};
@@ -537,10 +540,31 @@ llvm::Error GraphRunner::generic(PrimitiveGenericOp op) {
   return runError(op, "the executor cannot run primitive '" + name + "'");
 }
 
+llvm::Error GraphRunner::checkResultShapes(Operation *op) {
+  for (mlir::Value result : op->getResults()) {
+    auto type = dyn_cast<RankedTensorType>(result.getType());
+    auto it = values.find(result);
+    if (!type || !type.hasStaticShape() || it == values.end() ||
+        !it->second.tensor())
+      continue;
+    ArrayRef<int64_t> shape = it->second.tensor()->shape;
+    if (shape != type.getShape())
+      return runError(op,
+                      llvm::formatv("result {0} has shape {1}, not the "
+                                    "{2} of its type",
+                                    cast<OpResult>(result).getResultNumber(),
+                                    formatList(shape), type));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error GraphRunner::step(Operation *op) {
   // Plumbing.
+  // A copy first: inserting the result may grow `values` and move the
+  // operand's entry.
   if (isa<LoadOp, DependOp>(op)) {
-    values[op->getResult(0)] = values[op->getOperand(0)];
+    RuntimeValue operand = values.lookup(op->getOperand(0));
+    values[op->getResult(0)] = std::move(operand);
     return llvm::Error::success();
   }
   if (isa<UpdateStateOp>(op)) {
@@ -559,7 +583,8 @@ llvm::Error GraphRunner::step(Operation *op) {
         std::get_if<std::shared_ptr<Tuple>>(&values[item.getTuple()].value);
     if (!tuple || item.getIndex() >= (*tuple)->size())
       return runError(op, "the operand is not a tuple with that element");
-    values[item.getResult()] = (**tuple)[item.getIndex()];
+    RuntimeValue element = (**tuple)[item.getIndex()];
+    values[item.getResult()] = std::move(element);
     return llvm::Error::success();
   }
   if (auto constant = dyn_cast<ConstantOp>(op)) {
@@ -870,6 +895,8 @@ GraphRunner::run(func::FuncOp graph, std::vector<RuntimeValue> arguments) {
       return results;
     }
     if (llvm::Error error = step(&op))
+      return std::move(error);
+    if (llvm::Error error = checkResultShapes(&op))
       return std::move(error);
   }
   return llvm::createStringError(llvm::inconvertibleErrorCode(),

@@ -299,9 +299,11 @@ LogicalResult InferPredictLayoutPass::propagate(func::FuncOp graph) {
       if (ParameterOp parameter = pending.lookup(source))
         pending[op->getResult(0)] = parameter;
       else if (auto it = layouts.find(source); it != layouts.end()) {
-        layouts[op->getResult(0)] = it->second;
+        // A copy: inserting the result may grow `layouts` and move `it`.
+        TensorLayout layout = it->second;
         if (isa<RankedTensorType>(op->getResult(0).getType()))
-          annotations::setResultLayouts(op, {it->second});
+          annotations::setResultLayouts(op, {layout});
+        layouts[op->getResult(0)] = std::move(layout);
       }
       continue;
     }
@@ -311,9 +313,10 @@ LogicalResult InferPredictLayoutPass::propagate(func::FuncOp graph) {
       auto tuple = item.getTuple().getDefiningOp<MakeTupleOp>();
       Value element = tuple ? tuple.getElements()[item.getIndex()] : Value();
       if (element && layouts.count(element)) {
-        layouts[item] = layouts[element];
+        TensorLayout layout = layouts.lookup(element);
         if (isa<RankedTensorType>(item.getType()))
-          annotations::setResultLayouts(op, {layouts[item]});
+          annotations::setResultLayouts(op, {layout});
+        layouts[item] = std::move(layout);
       } else {
         replicatedResults(op);
       }
