@@ -193,18 +193,15 @@ mindir::OpTrait::detail::verifyStrategyMatchesOperands(Operation *op) {
       return op->emitOpError() << "in_strategy tuple " << index << " has "
                                << counts.size() << " split counts but input "
                                << index << " has rank " << input.getRank();
-    for (auto [dim, count] : llvm::enumerate(counts.asArrayRef())) {
-      int64_t extent = input.getDimSize(dim);
+    // Whether a count divides its dimension is a question for the devices
+    // the network is split for: mindshard-infer-predict-layout asks it, as
+    // MindSpore asks it when it compiles for several devices. A network run
+    // on one device ignores the strategy.
+    for (auto [dim, count] : llvm::enumerate(counts.asArrayRef()))
       if (count < 1)
         return op->emitOpError() << "in_strategy splits dimension " << dim
                                  << " of input " << index << " " << count
                                  << " ways; split counts must be 1 or more";
-      if (!isDynamic(extent) && extent % count != 0)
-        return op->emitOpError()
-               << "in_strategy splits dimension " << dim << " of input "
-               << index << " (extent " << extent << ") " << count
-               << " ways, which does not divide it";
-    }
   }
   return success();
 }

@@ -24,8 +24,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 // The op's `in_strategy`, when present, has one tuple of split counts per
-// tensor operand, as long as the operand's rank, each count dividing its
-// dimension.
+// tensor operand, as long as the operand's rank, each count 1 or more. That
+// the counts divide their dimensions is checked where the network is split.
 def MindIR_StrategyMatchesOperands
     : NativeOpTrait<"StrategyMatchesOperands"> {
   let cppNamespace = "::mindshard::mindir::OpTrait";

@@ -120,8 +120,24 @@ LogicalResult InferPredictLayoutPass::chooseStrategies(func::FuncOp graph) {
   MLIRContext *context = &getContext();
   bool failed = false;
   graph.walk([&](Operation *op) {
-    if (!hasShardingRule(op))
+    if (!hasShardingRule(op)) {
+      // Running the op whole on every device would drop the split it asks
+      // for without a word.
+      auto own = op->getAttrOfType<StrategyAttr>("in_strategy");
+      if (!own || own.getDeviceCount() == 1)
+        return;
+      StringRef primitive = getPrimitiveName(op);
+      InFlightDiagnostic diagnostic = op->emitOpError();
+      diagnostic << "asks for in_strategy " << strategyText(own)
+                 << ", but mindshard has no sharding rule for '" << primitive
+                 << "'";
+      if (isa<PrimitiveGenericOp>(op) &&
+          RegisteredOperationName::lookup("mindir." + primitive.str(), context))
+        diagnostic << ": its operands or attributes do not fit mindir."
+                   << primitive << ", so the importer kept it generic";
+      failed = true;
       return;
+    }
     StrategyAttr strategy;
     StringRef source;
     std::string key = strategyKey(op);

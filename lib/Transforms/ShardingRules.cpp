@@ -187,7 +187,7 @@ private:
 
 } // namespace
 
-std::string RuleBuilder::strategyText() const {
+static std::string formatSplits(const Splits &splits) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << '(';
@@ -199,6 +199,12 @@ std::string RuleBuilder::strategyText() const {
   os << ')';
   return text;
 }
+
+std::string mindshard::strategyText(StrategyAttr strategy) {
+  return formatSplits(strategy.getSplits());
+}
+
+std::string RuleBuilder::strategyText() const { return formatSplits(splits); }
 
 LogicalResult RuleBuilder::checkGeneric() {
   if (splits.size() != inputs.size())

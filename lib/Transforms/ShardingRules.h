@@ -54,6 +54,9 @@ struct OpSharding {
 /// True for ops with a sharding rule (strategy, layouts).
 bool hasShardingRule(mlir::Operation *op);
 
+/// The strategy as MindSpore prints it: ((2, 1), (1, 4)).
+std::string strategyText(mindir::StrategyAttr strategy);
+
 /// MindSpore's batch-parallel strategy for `op` on `devices` devices
 /// (GenerateBatchStrategiesWithCheck).
 mindir::StrategyAttr batchStrategy(mlir::Operation *op, int64_t devices);

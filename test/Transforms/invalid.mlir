@@ -69,3 +69,49 @@ module attributes {mindir.main_graph = @applies} {
     return %y : tensor<16x32xf32>
   }
 }
+
+// -----
+
+// The op's own in_strategy is checked against its operands here, not when
+// the network is read: on one device MindSpore ignores it.
+module attributes {mindir.main_graph = @does_not_divide} {
+  mindir.parameter @w : tensor<32x4xf32>
+  func.func @does_not_divide(%x: tensor<16x32xf32>) -> tensor<16x4xf32> {
+    %w = mindir.get_parameter @w : tensor<32x4xf32>
+    // expected-error @below {{strategy ((1, 1), (1, 8)) splits dimension 1 of input 1 (extent 4) 8 ways, which does not divide it}}
+    %y = mindir.MatMul %x, %w {in_strategy = #mindir.strategy<[1, 1], [1, 8]>} : (tensor<16x32xf32>, tensor<32x4xf32>) -> tensor<16x4xf32>
+    return %y : tensor<16x4xf32>
+  }
+}
+
+// -----
+
+// A split asked of an op without a sharding rule is an error, not dropped.
+module attributes {mindir.main_graph = @no_rule} {
+  func.func @no_rule(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    // expected-error @below {{asks for in_strategy ((2, 1)), but mindshard has no sharding rule for 'Erf'}}
+    %y = mindir.primitive "Erf"(%x) {in_strategy = #mindir.strategy<[2, 1]>} : (tensor<16x32xf32>) -> tensor<16x32xf32>
+    return %y : tensor<16x32xf32>
+  }
+}
+
+// -----
+
+module attributes {mindir.main_graph = @kept_generic} {
+  func.func @kept_generic(%x: tensor<2x8x4x8xf32>) -> tensor<2x4x8x8xf32> {
+    %perm = mindir.Constant([0, 2, 1, 3]) : tuple<i64, i64, i64, i64>
+    // expected-error @below {{asks for in_strategy ((1, 1, 2, 1)), but mindshard has no sharding rule for 'Transpose': its operands or attributes do not fit mindir.Transpose, so the importer kept it generic}}
+    %y = mindir.primitive "Transpose"(%x, %perm) {in_strategy = #mindir.strategy<[1, 1, 2, 1]>} : (tensor<2x8x4x8xf32>, tuple<i64, i64, i64, i64>) -> tensor<2x4x8x8xf32>
+    return %y : tensor<2x4x8x8xf32>
+  }
+}
+
+// -----
+
+// A strategy that splits nothing asks nothing of an op without a rule.
+module attributes {mindir.main_graph = @splits_nothing} {
+  func.func @splits_nothing(%x: tensor<16x32xf32>) -> tensor<16x32xf32> {
+    %y = mindir.primitive "Erf"(%x) {in_strategy = #mindir.strategy<[1, 1]>} : (tensor<16x32xf32>) -> tensor<16x32xf32>
+    return %y : tensor<16x32xf32>
+  }
+}

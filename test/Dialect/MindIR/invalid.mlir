@@ -21,14 +21,6 @@ func.func @f(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) {
   return
 }
 
-// -----
-
-func.func @f(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) {
-  // expected-error @+1 {{in_strategy splits dimension 0 of input 0 (extent 8) 3 ways, which does not divide it}}
-  %0 = mindir.MatMul %a, %b {in_strategy = #mindir.strategy<[3, 1], [1, 4]>} : (tensor<8x16xf32>, tensor<16x4xf32>) -> tensor<8x4xf32>
-  return
-}
-
 //===----------------------------------------------------------------------===//
 // Parameters and plumbing
 //===----------------------------------------------------------------------===//
