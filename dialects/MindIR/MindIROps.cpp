@@ -60,6 +60,13 @@ mindshard::mindir::inferResultTypes(Operation *op,
   auto inferable = dyn_cast<InferTypeOpInterface>(op);
   if (!inferable)
     return failure();
+  // The primitives' rules read their operands as ranked tensors, as their
+  // verifiers require; an op not yet verified (the importer's, the
+  // inliner's) may have others, and then no type can be inferred.
+  if (op->hasTrait<OpTrait::StrategyMatchesOperands>() &&
+      !llvm::all_of(op->getOperandTypes(),
+                    [](Type type) { return isa<RankedTensorType>(type); }))
+    return failure();
   return inferable.inferReturnTypes(
       op->getContext(), op->getLoc(), op->getOperands(),
       op->getRawDictionaryAttrs(), op->getPropertiesStorage(), op->getRegions(),
