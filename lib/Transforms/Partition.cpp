@@ -526,7 +526,8 @@ void PartitionPass::runOnOperation() {
     auto func = func::FuncOp::create(
         builder, graph.getLoc(), "candidate",
         builder.getFunctionType(graph.getArgumentTypes(), {}));
-    func.setAllArgAttrs(graph.getAllArgAttrs());
+    if (ArrayAttr argAttrs = graph.getAllArgAttrs())
+      func.setAllArgAttrs(argAttrs);
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       func.removeArgAttr(i, MindIRDialect::kLayoutAttr);
     DeviceProgramBuilder device(graph, rank, devices, allowAllToAll, worldGroup,
@@ -538,7 +539,8 @@ void PartitionPass::runOnOperation() {
     numCollectives += device.collectives();
     // Outputs kept sharded keep the layout that says which part each
     // device returns.
-    func.setAllResultAttrs(graph.getAllResultAttrs());
+    if (ArrayAttr resultAttrs = graph.getAllResultAttrs())
+      func.setAllResultAttrs(resultAttrs);
     std::string text = programText(func);
     auto [it, inserted] = programs.try_emplace(text, func);
     if (!inserted) {
