@@ -71,9 +71,10 @@ public:
 };
 } // namespace OpTrait
 
-/// Prints where `location` is in a source file ("file:line:col"), looking
-/// through names and fusions, as the tools prefix their messages; false
-/// when it names no file.
+/// Prints where `location` is in a source file ("file:line:col", or "file:
+/// node NAME" for a node of a MindIR file), looking through names and
+/// fusions, as the tools prefix their messages; false when it names no
+/// file.
 bool printSourceLocation(mlir::Location location, llvm::raw_ostream &os);
 
 } // namespace mindshard::mindir

@@ -480,13 +480,22 @@ LogicalResult SliceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 
 bool mindshard::mindir::printSourceLocation(Location location,
                                             llvm::raw_ostream &os) {
+  // A MindIR file has no lines (line 0): its nodes are named instead.
   if (auto file = dyn_cast<FileLineColLoc>(location)) {
-    os << file.getFilename().getValue() << ":" << file.getLine() << ":"
-       << file.getColumn();
+    os << file.getFilename().getValue();
+    if (file.getLine() != 0)
+      os << ":" << file.getLine() << ":" << file.getColumn();
     return true;
   }
-  if (auto name = dyn_cast<NameLoc>(location))
+  if (auto name = dyn_cast<NameLoc>(location)) {
+    auto file = dyn_cast<FileLineColLoc>(name.getChildLoc());
+    if (file && file.getLine() == 0) {
+      os << file.getFilename().getValue() << ": node "
+         << name.getName().getValue();
+      return true;
+    }
     return printSourceLocation(name.getChildLoc(), os);
+  }
   if (auto fused = dyn_cast<FusedLoc>(location))
     return !fused.getLocations().empty() &&
            printSourceLocation(fused.getLocations().front(), os);
