@@ -766,11 +766,15 @@ llvm::Error ExportJob::createStaging() {
   char host[256] = {};
   if (::gethostname(host, sizeof(host) - 1) != 0)
     std::strcpy(host, "host");
+  // An absolute name: LLVM puts a relative one under the temporary folder.
+  llvm::SmallString<256> prefix(out);
+  if (std::error_code ec = llvm::sys::fs::make_absolute(prefix))
+    return exportError(out + ": " + ec.message());
+  llvm::sys::path::append(prefix, llvm::Twine(kStagingPrefix) + host + "-" +
+                                      llvm::Twine(::getpid()));
   llvm::SmallString<256> staging;
-  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
-          llvm::Twine(out) + "/" + kStagingPrefix + host + "-" +
-              llvm::Twine(::getpid()),
-          staging))
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory(prefix, staging))
     return exportError(out +
                        ": cannot create a staging folder: " + ec.message());
   stagingDir = staging.str().str();
