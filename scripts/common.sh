@@ -54,6 +54,23 @@ build_mindshard() {
   ninja -C "$MINDSHARD_BUILD" -j "$(nproc)"
 }
 
+# Builds mindshard with AddressSanitizer, UndefinedBehaviorSanitizer and
+# assertions (LLVM's headers' too) in $MINDSHARD_BUILD-sanitize.
+build_sanitized() {
+  local sanitized_build=$MINDSHARD_BUILD-sanitize
+  if [ ! -f "$sanitized_build/build.ninja" ]; then
+    say "configuring the sanitized build in $sanitized_build"
+    cmake -G Ninja -S "$MINDSHARD_ROOT" -B "$sanitized_build" \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+      -DMINDSHARD_SANITIZE=address,undefined \
+      -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+      -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
+  fi
+  say "building with sanitizers"
+  ninja -C "$sanitized_build" -j "$(nproc)"
+}
+
 # Builds the libFuzzer targets with clang in $MINDSHARD_BUILD-fuzz.
 build_fuzzers() {
   local fuzz_build=$MINDSHARD_BUILD-fuzz
