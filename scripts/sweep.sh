@@ -2,11 +2,12 @@
 # A conformance sweep against the independent scenario generator: a grid of
 # training runs (scripts/sweep_scenarios.py: four networks over parallel
 # degrees, serving device counts, layers, dtypes, optimizer sharding, CRC
-# trailers and chunked records), each exported with --verify, and the device
-# files run together against the single-device network and the output the
-# generator computed, and exported once more one device per process, which
-# must write the same files. Runs whose op strategies cannot fit their
-# serving devices must be refused with a message saying so.
+# trailers and chunked records). Each is exported with --verify, the runs
+# taking turns at the MindIR layouts; its device files are run together
+# against the single-device network and the output the generator computed;
+# exported once more one device per process, it must give the same files.
+# Runs whose op strategies cannot fit their serving devices must be refused
+# with a message saying so.
 #
 # Usage: scripts/sweep.sh PEER_DIR [WORK_DIR]
 #   PEER_DIR holds generator/scenarios.py (Debian's python3-numpy and
@@ -46,8 +47,14 @@ else:
 PY
 }
 
-matched=0 refused=0 failed=()
+# The runs take turns at the writer's layouts: weights inside the file as
+# MindSpore 2.2 writes them, past a threshold in <name>_variables/, and
+# MindSpore 2.3's init arguments as graph inputs.
+variants=("" "--external-data-threshold=1000" "--mindir-target-version=2.3")
+matched=0 refused=0 failed=() index=0
 for folder in "$work"/runs/*/; do
+  variant=${variants[$((index % ${#variants[@]}))]}
+  index=$((index + 1))
   name=$(basename "$folder")
   run=$(dirname "$(ls "$folder"/*/scenario.json)")
   out=$work/out/$name log=$work/logs/$name
@@ -65,14 +72,17 @@ for folder in "$work"/runs/*/; do
   fi
   if ! "$bin/mindshard-export" --network "$run/network.mindir" \
       --train-strategy "$run/train_strategy.ckpt" --checkpoint-dir "$run" \
-      --devices "$devices" --verify --no-progress -o "$out" \
+      --devices "$devices" --verify --no-progress $variant -o "$out" \
       >"$log.export" 2>&1; then
-    failed+=("$name: the export failed (see $log.export)")
+    failed+=("$name $variant: the export failed (see $log.export)")
     continue
   fi
   files=()
   for ((rank = 0; rank < devices; ++rank)); do
-    files+=("$out/network_rank_$rank.mindir")
+    # Past the threshold, the graph is <name>_graph.mindir.
+    file=$out/network_rank_${rank}_graph.mindir
+    [ -e "$file" ] || file=$out/network_rank_$rank.mindir
+    files+=("$file")
   done
   inputs=()
   for input in "$run"/input_*.bin; do
@@ -84,23 +94,21 @@ for folder in "$work"/runs/*/; do
       $(scenario "$run/scenario.json" compare) \
       --rtol "$(scenario "$run/scenario.json" rtol)" --atol 1e-3 \
       >"$log.run" 2>&1; then
-    failed+=("$name: the devices do not compute what the network does (see $log.run)")
+    failed+=("$name $variant: the devices do not compute what the network does (see $log.run)")
     continue
   fi
   # One process per device writes the same files.
   single=ok
   for ((rank = 0; rank < devices; ++rank)); do
-    if ! "$bin/mindshard-export" --network "$run/network.mindir" \
-        --train-strategy "$run/train_strategy.ckpt" --checkpoint-dir "$run" \
-        --devices "$devices" --rank "$rank" --no-progress -o "$out.ranks" \
-        >>"$log.ranks" 2>&1 ||
-        ! cmp -s "$out/network_rank_$rank.mindir" \
-          "$out.ranks/network_rank_$rank.mindir"; then
-      single=failed
-    fi
+    "$bin/mindshard-export" --network "$run/network.mindir" \
+      --train-strategy "$run/train_strategy.ckpt" --checkpoint-dir "$run" \
+      --devices "$devices" --rank "$rank" --no-progress $variant \
+      -o "$out.ranks" >>"$log.ranks" 2>&1 || single=failed
   done
-  if [ $single != ok ]; then
-    failed+=("$name: one process per device wrote other files (see $log.ranks)")
+  # Each process writes a manifest of its own.
+  if [ $single != ok ] ||
+      ! diff -r -x 'manifest*' "$out" "$out.ranks" >>"$log.ranks" 2>&1; then
+    failed+=("$name $variant: one process per device wrote other files (see $log.ranks)")
     continue
   fi
   matched=$((matched + 1))
