@@ -76,8 +76,10 @@ build_fuzzers() {
   local fuzz_build=$MINDSHARD_BUILD-fuzz
   if [ ! -f "$fuzz_build/build.ninja" ]; then
     say "configuring the fuzzers in $fuzz_build"
+    # Assertions on: an input that breaks an assumption of ours or of
+    # LLVM's headers is a finding too.
     cmake -G Ninja -S "$MINDSHARD_ROOT" -B "$fuzz_build" \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
       -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
       -DMINDSHARD_ENABLE_FUZZERS=ON \
       -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \

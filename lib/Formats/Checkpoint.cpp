@@ -344,6 +344,11 @@ llvm::Error Checkpoint::indexCkpt(const CheckpointReadOptions &options) {
         return bytes.takeError();
       if (field->field == 1) {
         tag.assign(bytes->begin(), bytes->end());
+        // MindSpore writes Python strings; other bytes are a damaged file.
+        if (size_t bad; !llvm::json::isUTF8(tag, &bad))
+          return formatError(filePath, at + bad,
+                             "a record's tag ('" + llvm::json::fixUTF8(tag) +
+                                 "') is not UTF-8 text");
         hasTag = true;
         continue;
       }

@@ -162,6 +162,26 @@ readTensorMap(const stratpb::ParallelLayouts &layouts) {
   return map;
 }
 
+/// An error naming the first op or parameter of `file` whose name is not
+/// UTF-8 text: MindSpore writes Python strings, and JSON holds only text.
+static llvm::Error checkNamesAreText(llvm::StringRef path,
+                                     const StrategyFile &file,
+                                     llvm::StringRef problem) {
+  auto check = [&](llvm::StringRef what, llvm::StringRef name) -> llvm::Error {
+    if (llvm::json::isUTF8(name))
+      return llvm::Error::success();
+    return fileError(path, what + " '" + llvm::json::fixUTF8(name) +
+                               "' has a name that is not UTF-8 text" + problem);
+  };
+  for (const OpStrategy &strategy : file.strategies)
+    if (llvm::Error error = check("op strategy", strategy.name))
+      return error;
+  for (const ParameterLayout &layout : file.layouts)
+    if (llvm::Error error = check("parameter", layout.name))
+      return error;
+  return llvm::Error::success();
+}
+
 llvm::Expected<StrategyFile>
 mindshard::parseStrategyProto(llvm::StringRef path,
                               llvm::ArrayRef<uint8_t> bytes) {
@@ -201,6 +221,8 @@ mindshard::parseStrategyProto(llvm::StringRef path,
     entry.layout.optShardSize = layouts.opt_weight_shard_size();
     entry.layout.optShardStep = layouts.opt_weight_shard_step();
   }
+  if (llvm::Error error = checkNamesAreText(path, file, ""))
+    return std::move(error);
   takeStagePrefixes(file);
   if (llvm::Error error = verifyLayouts(path, file))
     return std::move(error);
@@ -483,6 +505,10 @@ static llvm::Error writeWhole(llvm::StringRef path, llvm::StringRef bytes) {
 
 llvm::Error mindshard::writeStrategyFile(llvm::StringRef path,
                                          const StrategyFile &file) {
+  if (isJsonPath(path))
+    if (llvm::Error error = checkNamesAreText(
+            path, file, "; write the strategy as protobuf instead"))
+      return error;
   return writeWhole(path, isJsonPath(path) ? serializeStrategyJson(file)
                                            : serializeStrategyProto(file));
 }

@@ -87,6 +87,7 @@ llvm::Expected<StrategyFile> parseStrategyJson(llvm::StringRef path,
 /// is set, gets a "<stage>-" prefix.
 llvm::Error writeStrategyFile(llvm::StringRef path, const StrategyFile &file);
 std::string serializeStrategyProto(const StrategyFile &file);
+/// The JSON form; names must be UTF-8 text, as the readers ensure.
 std::string serializeStrategyJson(const StrategyFile &file);
 
 /// Joins the per-stage files of a pipeline run (file i holds stage i) into
