@@ -25,6 +25,12 @@ using llvm::json::Array;
 using llvm::json::Object;
 using llvm::json::Value;
 
+/// `text` as JSON can hold it: the names in MindIR and group files are read
+/// as bytes, and bytes that are not UTF-8 are shown as U+FFFD.
+static std::string shown(llvm::StringRef text) {
+  return llvm::json::isUTF8(text) ? text.str() : llvm::json::fixUTF8(text);
+}
+
 static Array toArray(llvm::ArrayRef<int64_t> values) {
   Array array;
   for (int64_t value : values)
@@ -64,7 +70,7 @@ mindshard::inspectCheckpoint(llvm::StringRef path,
     crc["value"] = static_cast<int64_t>(*ckpt.crc());
   Object report{
       {"kind", "checkpoint"},
-      {"file", path},
+      {"file", shown(path)},
       {"format",
        ckpt.format() == Checkpoint::Format::Ckpt ? "ckpt" : "safetensors"},
       {"file_bytes", static_cast<int64_t>(ckpt.fileSize())},
@@ -139,7 +145,7 @@ llvm::Expected<Value> mindshard::inspectStrategy(llvm::StringRef path,
                                 {"splits", std::move(splits)}});
   }
   return Value(Object{{"kind", "strategy"},
-                      {"file", path},
+                      {"file", shown(path)},
                       {"current_stage", file->currentStage},
                       {"pipeline_merged", file->pipelineMerged},
                       {"stages", file->stageCount()},
@@ -154,9 +160,9 @@ llvm::Expected<Value> mindshard::inspectGroups(llvm::StringRef path) {
   Array groups;
   for (const CommunicationGroup &group : file->groups)
     groups.push_back(
-        Object{{"name", group.name}, {"ranks", toArray(group.ranks)}});
+        Object{{"name", shown(group.name)}, {"ranks", toArray(group.ranks)}});
   return Value(Object{{"kind", "groups"},
-                      {"file", path},
+                      {"file", shown(path)},
                       {"groups", std::move(groups)},
                       {"restore_ranks", toArray(file->restoreRanks)}});
 }
@@ -199,12 +205,12 @@ mindshard::inspectMindIR(llvm::StringRef path,
     return imported.takeError();
   mlir::ModuleOp module = **imported;
 
-  Object report{{"kind", "mindir"}, {"file", path}};
+  Object report{{"kind", "mindir"}, {"file", shown(path)}};
   for (llvm::StringRef name : {mindir::MindIRDialect::kProducerNameAttr,
                                mindir::MindIRDialect::kModelVersionAttr,
                                mindir::MindIRDialect::kIrVersionAttr})
     if (auto value = module->getAttrOfType<mlir::StringAttr>(name))
-      report[name.drop_front(7)] = value.str();
+      report[name.drop_front(7)] = shown(value.getValue());
   if (auto version = module->getAttrOfType<mlir::IntegerAttr>(
           mindir::MindIRDialect::kMindIrVersionAttr))
     report["mind_ir_version"] = version.getInt();
@@ -217,8 +223,8 @@ mindshard::inspectMindIR(llvm::StringRef path,
     for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
       auto name = func.getArgAttrOfType<mlir::StringAttr>(
           index, mindir::MindIRDialect::kNameAttr);
-      inputs.push_back(
-          Object{{"name", name ? name.str() : ""}, {"type", typeString(type)}});
+      inputs.push_back(Object{{"name", name ? shown(name.getValue()) : ""},
+                              {"type", typeString(type)}});
     }
     for (mlir::Type type : func.getResultTypes())
       outputs.push_back(typeString(type));
@@ -228,14 +234,14 @@ mindshard::inspectMindIR(llvm::StringRef path,
       if (!llvm::isa_and_nonnull<mindir::MindIRDialect>(op->getDialect()) ||
           llvm::isa<mindir::GetParameterOp>(op))
         return;
-      ++ops[mindir::getPrimitiveName(op).str()];
+      ++ops[shown(mindir::getPrimitiveName(op))];
       ++count;
     });
     Object opCounts;
     for (const auto &[name, number] : ops)
       opCounts[name] = number;
     graphs.push_back(
-        Object{{"name", func.getSymName().str()},
+        Object{{"name", shown(func.getSymName())},
                {"main", mainName && mainName.getValue() == func.getSymName()},
                {"inputs", std::move(inputs)},
                {"outputs", std::move(outputs)},
@@ -247,7 +253,7 @@ mindshard::inspectMindIR(llvm::StringRef path,
   Array parameters;
   int64_t totalBytes = 0;
   for (mindir::ParameterOp parameter : module.getOps<mindir::ParameterOp>()) {
-    Object item{{"name", parameter.getSymName().str()},
+    Object item{{"name", shown(parameter.getSymName())},
                 {"type", typeString(parameter.getType())}};
     if (auto tensor =
             llvm::dyn_cast<mlir::RankedTensorType>(parameter.getType()))
