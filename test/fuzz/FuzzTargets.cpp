@@ -76,11 +76,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }();
   mlir::OwningOpRef<mlir::ModuleOp> module =
       importMindIR(bytes, "fuzz.mindir", context);
-  // What imports goes on to the first pass, which walks every call and
-  // closure the file's graphs make.
+  // What imports goes on through the sharding passes the export runs: the
+  // inliner walks every call and closure the file's graphs make, then the
+  // network is laid out and partitioned for 1, 2 or 4 devices.
   if (module && succeeded(mlir::verify(*module))) {
     mlir::PassManager pm(context);
     pm.addPass(createInlineGraphs());
+    InferPredictLayoutOptions layout;
+    layout.devices = int64_t(1) << (size % 3);
+    pm.addPass(createInferPredictLayout(layout));
+    pm.addPass(createPartition());
     (void)pm.run(*module);
   }
 #elif MINDSHARD_FUZZ_TARGET == 5 // decryption
