@@ -115,12 +115,13 @@ TEST_P(ScenarioExport, SlicesEqualTheMergedWeights) {
   EXPECT_GT(checked, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioExport,
-                         testing::Values("attention_t8_p4_float16", "mlp_t4_p2",
-                                         "pipeline_2x2_p2", "seed_matmul_t8_p4",
-                                         "seed_matmul_t8_p8"),
-                         [](const testing::TestParamInfo<const char *> &info) {
-                           return std::string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Scenarios, ScenarioExport,
+    testing::Values("attention_t8_p4_float16", "attention_l2_t8_p4_float16",
+                    "attention_t8_p2_bfloat16", "mlp_t4_p2", "pipeline_2x2_p2",
+                    "seed_matmul_t8_p4", "seed_matmul_t8_p8"),
+    [](const testing::TestParamInfo<const char *> &info) {
+      return std::string(info.param);
+    });
 
 } // namespace

@@ -123,16 +123,18 @@ TEST_P(FixtureSlicesTest, EveryRankHoldsItsLayoutSlice) {
   EXPECT_GT(checkedSlices, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, FixtureSlicesTest,
-                         ::testing::Values(Scenario{"seed_matmul_t8_p8", 8, 1},
-                                           Scenario{"seed_matmul_t8_p4", 8, 1},
-                                           Scenario{"mlp_t4_p2", 4, 1},
-                                           Scenario{"attention_t8_p4_float16",
-                                                    8, 1},
-                                           Scenario{"pipeline_2x2_p2", 4, 2}),
-                         [](const ::testing::TestParamInfo<Scenario> &info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Scenarios, FixtureSlicesTest,
+    ::testing::Values(Scenario{"seed_matmul_t8_p8", 8, 1},
+                      Scenario{"seed_matmul_t8_p4", 8, 1},
+                      Scenario{"mlp_t4_p2", 4, 1},
+                      Scenario{"attention_t8_p4_float16", 8, 1},
+                      Scenario{"attention_l2_t8_p4_float16", 8, 1},
+                      Scenario{"attention_t8_p2_bfloat16", 8, 1},
+                      Scenario{"pipeline_2x2_p2", 4, 2}),
+    [](const ::testing::TestParamInfo<Scenario> &info) {
+      return std::string(info.param.name);
+    });
 
 /// Ranks that the layout says hold the same slice hold the same bytes, for
 /// the optimizer states too (which have no merged copy).
