@@ -101,7 +101,7 @@ private:
 TensorLayout makeLayout(llvm::ArrayRef<int64_t> devMatrix,
                         llvm::ArrayRef<int64_t> flatMap, int64_t optSize,
                         int64_t optStep) {
-  TensorLayout layout = TensorLayout::fromFlat(devMatrix, flatMap);
+  TensorLayout layout = TensorLayout::fromFlatMap(devMatrix, flatMap);
   layout.optShardSize = optSize;
   layout.optShardStep = optStep;
   return layout;

@@ -88,7 +88,7 @@ build_fuzzers() {
   say "building the fuzzers"
   ninja -C "$fuzz_build" -j "$(nproc)" mindshard-fuzz-checkpoint \
     mindshard-fuzz-safetensors mindshard-fuzz-strategy mindshard-fuzz-mindir \
-    mindshard-fuzz-crypto
+    mindshard-fuzz-crypto mindshard-fuzz-plan
 }
 
 # Fills a fuzz target's corpus folder with the test files it reads.
@@ -99,7 +99,7 @@ seed_corpus() {
   case $target in
     checkpoint) pattern='*.ckpt' ;;
     safetensors) pattern='*.safetensors' ;;
-    strategy) pattern='*strategy*' ;;
+    strategy | plan) pattern='*strategy*' ;;
     mindir) pattern='*.mindir*' ;;
     crypto) pattern='*encrpty*' ;;
   esac

@@ -4,10 +4,10 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 600); targets default to all of them
-# (checkpoint safetensors strategy mindir crypto). The corpora start from the
-# files in test/data and live in $MINDSHARD_BUILD-fuzz/corpus, so later runs
-# continue where earlier ones stopped. A finding stops the run, leaves the
-# crashing input in the corpus folder and exits non-zero.
+# (checkpoint safetensors strategy mindir crypto plan). The corpora start
+# from the files in test/data and live in $MINDSHARD_BUILD-fuzz/corpus, so
+# later runs continue where earlier ones stopped. A finding stops the run,
+# leaves the crashing input in the corpus folder and exits non-zero.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -15,7 +15,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(checkpoint safetensors strategy mindir crypto)
+  targets=(checkpoint safetensors strategy mindir crypto plan)
 fi
 
 ensure_packages "${MINDSHARD_PACKAGES[@]}" clang-22 libclang-rt-22-dev

@@ -198,18 +198,6 @@ bool TensorLayout::isFlat() const {
                       [](const AxisList &entry) { return entry.size() <= 1; });
 }
 
-TensorLayout TensorLayout::fromFlat(ArrayRef<int64_t> devMatrix,
-                                    ArrayRef<int64_t> flatTensorMap) {
-  TensorLayout layout;
-  layout.devMatrix.assign(devMatrix.begin(), devMatrix.end());
-  for (int64_t axis : flatTensorMap) {
-    AxisList &entry = layout.tensorMap.emplace_back();
-    if (axis >= 0)
-      entry.push_back(axis);
-  }
-  return layout;
-}
-
 SmallVector<int64_t, 4> TensorLayout::flatTensorMap() const {
   assert(isFlat() && "tensor map has multi-axis entries");
   SmallVector<int64_t, 4> flat;

@@ -1,14 +1,16 @@
 //===- FuzzTargets.cpp - libFuzzer entry points for every reader ----------===//
 //
-// Part of mindshard. One entry point per reader of untrusted bytes, chosen at
-// compile time by MINDSHARD_FUZZ_TARGET. A reader must turn any input into
-// either a result or an error: never a crash, a hang or a huge allocation.
+// Part of mindshard. One entry point per reader of untrusted bytes, and one
+// for the resharding planner on the layouts such bytes give, chosen at
+// compile time by MINDSHARD_FUZZ_TARGET. Any input must give either a result
+// or an error: never a crash, a hang or a huge allocation.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mindshard/Formats/Checkpoint.h"
 #include "mindshard/Formats/Crypto.h"
 #include "mindshard/Formats/Strategy.h"
+#include "mindshard/Reshard/Plan.h"
 #include "mindshard/Target/MindIR.h"
 #include "mindshard/Transforms/Passes.h"
 
@@ -16,6 +18,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/STLExtras.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +29,56 @@ using namespace mindshard;
 namespace {
 [[maybe_unused]] std::vector<uint8_t> copy(const uint8_t *data, size_t size) {
   return std::vector<uint8_t>(data, data + size);
+}
+
+/// Stops the run when a plan that the planner accepted does not tile its
+/// slice: a piece reaching outside its source or target slice, or an
+/// element of the predict slice written by no piece or by two. The copy
+/// would then read or write past its buffers, or leave bytes unwritten.
+[[maybe_unused]] void checkPlans(llvm::ArrayRef<SlicePlan> plans,
+                                 int64_t trainingDevices) {
+  for (const SlicePlan &plan : plans) {
+    size_t rank = plan.shape.size();
+    int64_t elements = 1;
+    for (int64_t extent : plan.shape)
+      elements *= extent;
+    // How many pieces write each element of the slice, row-major.
+    std::vector<uint8_t> writes(elements, 0);
+    for (const Piece &piece : plan.pieces) {
+      if (piece.sourceRank < 0 || piece.sourceRank >= trainingDevices ||
+          piece.shape.size() != rank || piece.sourceOffsets.size() != rank ||
+          piece.targetOffsets.size() != rank ||
+          piece.sourceShape.size() != rank)
+        __builtin_trap();
+      bool empty = false;
+      for (size_t d = 0; d < rank; ++d) {
+        if (piece.shape[d] < 0 || piece.sourceOffsets[d] < 0 ||
+            piece.targetOffsets[d] < 0 ||
+            piece.sourceOffsets[d] + piece.shape[d] > piece.sourceShape[d] ||
+            piece.targetOffsets[d] + piece.shape[d] > plan.shape[d])
+          __builtin_trap();
+        empty |= piece.shape[d] == 0;
+      }
+      if (empty)
+        continue;
+      // Every element of the piece, its index counted like an odometer.
+      llvm::SmallVector<int64_t, 4> index(rank, 0);
+      while (true) {
+        int64_t linear = 0;
+        for (size_t d = 0; d < rank; ++d)
+          linear = linear * plan.shape[d] + piece.targetOffsets[d] + index[d];
+        if (++writes[linear] > 1)
+          __builtin_trap();
+        size_t d = rank;
+        while (d > 0 && ++index[d - 1] == piece.shape[d - 1])
+          index[--d] = 0;
+        if (d == 0)
+          break;
+      }
+    }
+    if (llvm::is_contained(writes, 0))
+      __builtin_trap();
+  }
 }
 
 /// Reads every tensor's bytes: a wrong index would read out of bounds.
@@ -98,6 +152,59 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         decrypt("fuzz.bin", bytes, key);
     if (!plain)
       llvm::consumeError(plain.takeError());
+  }
+#elif MINDSHARD_FUZZ_TARGET == 6 // resharding plans
+  // The layouts of a strategy file (either form), each planned onto 1, 2 and
+  // 4 devices, whole and split by rows.
+  llvm::Expected<StrategyFile> file = parseStrategyProto("fuzz.ckpt", bytes);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    file = parseStrategyJson(
+        "fuzz.json",
+        llvm::StringRef(reinterpret_cast<const char *>(data), size));
+  }
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return 0;
+  }
+  for (const ParameterLayout &entry : file->layouts) {
+    const TensorLayout &training = entry.layout;
+    if (llvm::Error error = training.verify()) {
+      llvm::consumeError(std::move(error));
+      continue;
+    }
+    if (training.deviceCount() > 64)
+      continue;
+    llvm::SmallVector<int64_t, 4> shape(entry.tensorShape);
+    if (shape.empty())
+      for (unsigned dim = 0; dim < training.rank(); ++dim)
+        shape.push_back(2 * training.splitCount(dim));
+    // Small tensors only: the planner's cost is in the layouts.
+    int64_t elements = 1;
+    for (int64_t extent : shape)
+      elements = extent > 0 && extent <= (1 << 16) && elements <= (1 << 16)
+                     ? elements * extent
+                     : -1;
+    if (elements < 0 || elements > (1 << 16))
+      continue;
+    for (int64_t devices : {1, 2, 4}) {
+      llvm::SmallVector<TensorLayout, 2> predicts = {
+          TensorLayout::replicated(devices, shape.size())};
+      if (!shape.empty() && shape[0] % devices == 0) {
+        llvm::SmallVector<int64_t, 4> map(shape.size(), -1);
+        map[0] = 0;
+        predicts.push_back(TensorLayout::fromFlatMap({devices}, map));
+      }
+      ReshardPlanner planner(devices);
+      for (const TensorLayout &predict : predicts) {
+        llvm::Expected<std::vector<SlicePlan>> plans = planner.plan(
+            entry.name, shape, TrainingPlacement{training, 0}, predict);
+        if (plans)
+          checkPlans(*plans, training.deviceCount());
+        else
+          llvm::consumeError(plans.takeError());
+      }
+    }
   }
 #else
 #error "MINDSHARD_FUZZ_TARGET must name a reader"

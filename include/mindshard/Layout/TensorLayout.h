@@ -111,10 +111,6 @@ struct TensorLayout {
   bool isFlat() const;
   /// The tensor map in MindSpore's flat form, when isFlat().
   llvm::SmallVector<int64_t, 4> flatTensorMap() const;
-  /// The layout of a device matrix and a flat tensor map (one axis or -1
-  /// per dimension).
-  static TensorLayout fromFlat(llvm::ArrayRef<int64_t> devMatrix,
-                               llvm::ArrayRef<int64_t> flatTensorMap);
 
   /// The coordinate of `rank` (stage-local), indexed by position.
   llvm::SmallVector<int64_t, 4> coordinate(int64_t rank) const;

@@ -18,7 +18,7 @@ namespace {
 
 TensorLayout layout(llvm::ArrayRef<int64_t> devMatrix,
                     llvm::ArrayRef<int64_t> flatMap) {
-  return TensorLayout::fromFlat(devMatrix, flatMap);
+  return TensorLayout::fromFlatMap(devMatrix, flatMap);
 }
 
 /// Carries out `steps` on every rank's box, starting from `from`.

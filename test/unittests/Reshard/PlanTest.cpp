@@ -20,7 +20,7 @@ namespace {
 
 TensorLayout layout(llvm::ArrayRef<int64_t> devMatrix,
                     llvm::ArrayRef<int64_t> flatMap) {
-  return TensorLayout::fromFlat(devMatrix, flatMap);
+  return TensorLayout::fromFlatMap(devMatrix, flatMap);
 }
 
 /// Plans, carries the plan out on the training slices, and compares with
