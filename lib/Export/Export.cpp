@@ -1000,13 +1000,23 @@ llvm::Expected<ExportSummary> ExportJob::run() {
 
   log << llvm::formatv("{0} -> {1}: {2} device(s) from {3} training rank(s)\n",
                        options.network, options.outputDir, devices, trainRanks);
+  // Each device's first file (the graph, where weights are external), the
+  // bytes of all its files, and how much of that is weights.
   for (const DeviceRecord &record : records) {
-    uint64_t bytes = 0;
+    uint64_t fileBytes = 0, weightBytes = 0;
+    for (const FileRecord &file : record.files)
+      fileBytes += file.bytes;
     for (const TensorRecord &tensor : record.tensors)
-      bytes += tensor.bytes;
-    log << llvm::formatv("  device {0,-3} {1,-40} {2,10}  {3} parameters\n",
-                         record.rank, record.files.front().path,
-                         formatBytes(bytes), record.tensors.size());
+      weightBytes += tensor.bytes;
+    std::string files = record.files.front().path;
+    if (record.files.size() > 1)
+      files += llvm::formatv(" (+{0} file{1})", record.files.size() - 1,
+                             record.files.size() > 2 ? "s" : "")
+                   .str();
+    log << llvm::formatv(
+        "  device {0,-3} {1,-40} {2,10}  {3} parameters, {4} of weights\n",
+        record.rank, files, formatBytes(fileBytes), record.tensors.size(),
+        formatBytes(weightBytes));
   }
   log << llvm::formatv(
       "wrote {0} file(s), {1} in {2:f2} s ({3}/s); read {4} of checkpoints\n",
