@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Debug.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <map>
@@ -53,10 +54,66 @@ static llvm::Error checkTiling(StringRef name, ArrayRef<Box> boxes,
   return llvm::Error::success();
 }
 
+llvm::Expected<int64_t>
+ReshardPlanner::chooseReplica(StringRef name, int64_t rank,
+                              ArrayRef<Region> regions,
+                              ArrayRef<int64_t> replicas, HolderFn holds) {
+  // The order of preference: the files this rank already reads, then the
+  // replicas from the one its number picks on, so that the predict ranks
+  // spread over them.
+  SmallVector<int64_t, 8> candidates;
+  for (int64_t replica : replicas)
+    if (filesInUse[rank].contains(replica))
+      candidates.push_back(replica);
+  for (size_t i = 0, e = replicas.size(); i < e; ++i) {
+    int64_t replica = replicas[(rank + i) % e];
+    if (!llvm::is_contained(candidates, replica))
+      candidates.push_back(replica);
+  }
+  if (!holds)
+    return candidates.front();
+
+  for (int64_t candidate : candidates) {
+    llvm::Expected<bool> held = holds(rank, candidate);
+    if (!held)
+      return held.takeError();
+    if (*held)
+      return candidate;
+  }
+
+  // No replica's checkpoint holds it: say where the strategy puts it and
+  // what each of those files lacks.
+  std::string where;
+  for (const Region &region : regions)
+    where += (where.empty() ? "" : ", ") + region.box.str();
+  auto describe = [&](int64_t replica) -> std::string {
+    if (replica >= static_cast<int64_t>(sourcePaths.size()) ||
+        sourcePaths[replica].empty())
+      return "was not given";
+    const std::string &path = sourcePaths[replica];
+    if (!llvm::sys::fs::exists(path))
+      return path + " is missing";
+    return path + " does not hold it";
+  };
+  if (replicas.size() == 1)
+    return planError(name, llvm::formatv("training rank {0} alone holds its "
+                                         "slice ({1}), and its checkpoint {2}",
+                                         replicas.front(), where,
+                                         describe(replicas.front())));
+  std::string files;
+  for (int64_t replica : replicas)
+    files += llvm::formatv("\n  rank {0}: checkpoint {1}", replica,
+                           describe(replica));
+  return planError(name,
+                   llvm::formatv("training ranks {0} hold its slice ({1}), and "
+                                 "none of their checkpoints has it:{2}",
+                                 formatList(replicas), where, files));
+}
+
 llvm::Expected<std::vector<SlicePlan>>
 ReshardPlanner::plan(StringRef name, ArrayRef<int64_t> shape,
                      const TrainingPlacement &training,
-                     const TensorLayout &predict) {
+                     const TensorLayout &predict, HolderFn holds) {
   // The distinct training slices, each with the ranks that hold it.
   std::vector<TrainingSlice> slices;
   std::map<std::string, size_t> sliceIndex;
@@ -108,22 +165,26 @@ ReshardPlanner::plan(StringRef name, ArrayRef<int64_t> shape,
     plan.shape = std::move(*local);
 
     for (const TrainingSlice &slice : slices) {
-      // Any holder will do: prefer a file this rank already reads, else
-      // spread the predict ranks over the replicas.
-      int64_t source = slice.ranks[rank % slice.ranks.size()];
-      for (int64_t holder : slice.ranks)
-        if (filesInUse[rank].contains(holder)) {
-          source = holder;
-          break;
-        }
-      bool used = false;
+      // Only the slices that overlap this rank's need a source.
+      auto overlaps = [&](const Region &from) {
+        return llvm::any_of(*targets, [&](const Region &to) {
+          return !intersect(from.box, to.box).empty();
+        });
+      };
+      if (!llvm::any_of(slice.regions, overlaps))
+        continue;
+      llvm::Expected<int64_t> source =
+          chooseReplica(name, rank, slice.regions, slice.ranks, holds);
+      if (!source)
+        return source.takeError();
+      filesInUse[rank].insert(*source);
       for (const Region &from : slice.regions) {
         for (const Region &to : *targets) {
           Box overlap = intersect(from.box, to.box);
           if (overlap.empty())
             continue;
           Piece piece;
-          piece.sourceRank = source;
+          piece.sourceRank = *source;
           piece.sourceShape = slice.shape;
           piece.shape = overlap.shape;
           for (size_t d = 0; d < overlap.offsets.size(); ++d) {
@@ -137,11 +198,8 @@ ReshardPlanner::plan(StringRef name, ArrayRef<int64_t> shape,
             piece.targetOffsets[0] += to.localRow;
           }
           plan.pieces.push_back(std::move(piece));
-          used = true;
         }
       }
-      if (used)
-        filesInUse[rank].insert(source);
     }
 
     SmallVector<Box> placed;

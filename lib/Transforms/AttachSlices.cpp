@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/Debug.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #define DEBUG_TYPE "mindshard-attach-slices"
@@ -44,7 +45,8 @@ public:
            const AttachSlicesConfig &config, int64_t ranksPerStage,
            int64_t devices)
       : context(module.getContext()), files(files), config(config),
-        ranksPerStage(ranksPerStage), devices(devices), planner(devices) {}
+        ranksPerStage(ranksPerStage), devices(devices),
+        planner(devices, files.allPaths()) {}
 
   LogicalResult attach(ParameterOp parameter);
 
@@ -132,8 +134,23 @@ LogicalResult Attacher::attach(ParameterOp parameter) {
           ? parameter.getPredictLayoutAttr().getTensorLayout()
           : wholeLayout(type.getRank(), devices);
 
+  // Each slice comes from a replica whose checkpoint holds it: files saved
+  // with MindSpore's remove_redundancy keep it on one replica only, and a
+  // replica's file may be left out. The predict ranks not checked (those
+  // another process writes) take the first choice unopened.
+  auto holds = [&](int64_t rank, int64_t source) -> llvm::Expected<bool> {
+    if (!isChecked(rank))
+      return true;
+    StringRef path = files.path(source);
+    if (path.empty() || !llvm::sys::fs::exists(path))
+      return false;
+    llvm::Expected<const Checkpoint *> checkpoint = files.get(source);
+    if (!checkpoint)
+      return checkpoint.takeError();
+    return (*checkpoint)->find(name) != nullptr;
+  };
   llvm::Expected<std::vector<SlicePlan>> plans =
-      planner.plan(name, shape, training, predict);
+      planner.plan(name, shape, training, predict, holds);
   if (!plans) {
     parameter.emitError() << llvm::toString(plans.takeError());
     return failure();

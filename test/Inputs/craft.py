@@ -21,6 +21,11 @@ Python standard library alone.
                                           COUNT random little-endian values
                                           (float32 in [-1, 1), or int32 in
                                           [0, 64) for Int32)
+    craft.py drop IN OUT TAG...           the .ckpt IN without the records of
+                                          the given tags, as MindSpore's
+                                          remove_redundancy leaves a rank's
+                                          file (a CRC trailer is left out
+                                          too: it would no longer match)
     craft.py weights OUT NAME:DIMS[:DTYPE] ...
                                           a .ckpt of random float32 (or
                                           float16) tensors, DIMS as 32x64
@@ -46,6 +51,35 @@ def varint(value):
 
 def field(number, payload):
     return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def read_varint(data, at):
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, at
+
+
+def records(data):
+    """The records of a .ckpt, each as (tag, bytes), up to any trailer."""
+    at = 0
+    while at < len(data):
+        start = at
+        key, at = read_varint(data, at)
+        if key != (1 << 3 | 2):
+            return
+        length, at = read_varint(data, at)
+        value = data[at : at + length]
+        at += length
+        # The record's tag is its first field, a string.
+        tag_key, inner = read_varint(value, 0)
+        tag_length, inner = read_varint(value, inner)
+        assert tag_key == (1 << 3 | 2)
+        yield value[inner : inner + tag_length].decode(), data[start:at]
 
 
 def record(tag, dtype, dims, size):
@@ -111,6 +145,11 @@ def main(argv):
     elif command == "random":
         rng = random.Random(int(argv[5]) if len(argv) > 5 else 1)
         open(argv[2], "wb").write(random_values(rng, argv[3], int(argv[4])))
+    elif command == "drop":
+        data = open(argv[2], "rb").read()
+        dropped = set(argv[4:])
+        kept = [raw for tag, raw in records(data) if tag not in dropped]
+        open(argv[3], "wb").write(b"".join(kept))
     elif command == "weights":
         rng = random.Random(7)
         out = b""

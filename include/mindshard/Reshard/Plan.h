@@ -20,8 +20,10 @@
 #include "mindshard/Layout/TensorLayout.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <string>
 #include <vector>
 
 namespace mindshard {
@@ -56,24 +58,49 @@ struct TrainingPlacement {
   int64_t firstRank = 0;
 };
 
+/// Whether training rank `source`'s checkpoint holds the parameter being
+/// planned, asked while planning predict rank `rank`'s slice. Checkpoints
+/// saved with MindSpore's `remove_redundancy` keep each slice on one of the
+/// ranks that hold it in training; the others' files leave it out.
+using HolderFn =
+    llvm::function_ref<llvm::Expected<bool>(int64_t rank, int64_t source)>;
+
 /// Plans the slices of parameters, remembering for each predict rank the
 /// training files it already reads, so that later parameters prefer them.
 class ReshardPlanner {
 public:
-  explicit ReshardPlanner(int64_t predictDevices)
-      : filesInUse(predictDevices) {}
+  /// `sourcePaths[r]` is training rank r's checkpoint, named in messages.
+  explicit ReshardPlanner(int64_t predictDevices,
+                          llvm::ArrayRef<std::string> sourcePaths = {})
+      : filesInUse(predictDevices),
+        sourcePaths(sourcePaths.begin(), sourcePaths.end()) {}
 
   /// The plan of every predict rank's slice of parameter `name` of whole
   /// shape `shape`, held in training as `training` and wanted as `predict`.
   /// Checks that the training slices tile the tensor and that each predict
   /// slice is tiled exactly by its pieces; errors name the parameter.
+  ///
+  /// A training slice held by several ranks (replicas) is read from one of
+  /// them: a file the predict rank already reads if any, else one chosen
+  /// to spread the predict ranks over the replicas. With `holds`, only a
+  /// replica whose checkpoint holds the parameter is chosen, asked in that
+  /// order of preference, and it is an error if none does.
   llvm::Expected<std::vector<SlicePlan>> plan(llvm::StringRef name,
                                               llvm::ArrayRef<int64_t> shape,
                                               const TrainingPlacement &training,
-                                              const TensorLayout &predict);
+                                              const TensorLayout &predict,
+                                              HolderFn holds = nullptr);
 
 private:
+  /// The replica of a training slice (held by `replicas`, covering
+  /// `regions`) that predict rank `rank` reads it from.
+  llvm::Expected<int64_t> chooseReplica(llvm::StringRef name, int64_t rank,
+                                        llvm::ArrayRef<Region> regions,
+                                        llvm::ArrayRef<int64_t> replicas,
+                                        HolderFn holds);
+
   std::vector<llvm::DenseSet<int64_t>> filesInUse;
+  std::vector<std::string> sourcePaths;
 };
 
 /// Checks a plan against the training checkpoints before anything is

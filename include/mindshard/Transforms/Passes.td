@@ -195,7 +195,10 @@ def AttachSlices : Pass<"mindshard-attach-slices", "::mlir::ModuleOp"> {
     `mindir.train_checkpoints`. Training ranks are grouped into the
     strategy's pipeline stages in rank order; a parameter is read from the
     ranks of its stage. Optimizer sharding, uneven splits and `field` are
-    taken into account.
+    taken into account. A slice that several ranks hold (replicas) is read
+    from a rank whose checkpoint holds it: checkpoints saved with
+    MindSpore's `remove_redundancy` keep it on one replica only, and a
+    replica's file may be missing.
 
     Before anything is recorded the plan is checked: the training slices
     tile the tensor, every device's pieces tile its slice, and every

@@ -124,6 +124,64 @@ TEST(PlanTest, PiecesPreferFilesInUse) {
   }
 }
 
+TEST(PlanTest, PiecesComeFromReplicasThatHoldThem) {
+  // Replicated on 4 ranks, kept by rank 2 alone (MindSpore's
+  // remove_redundancy): both predict ranks read it there, asking their
+  // preferred replicas first.
+  ReshardPlanner planner(2);
+  std::vector<std::pair<int64_t, int64_t>> asked;
+  auto holds = [&](int64_t rank, int64_t source) -> llvm::Expected<bool> {
+    asked.emplace_back(rank, source);
+    return source == 2;
+  };
+  llvm::Expected<std::vector<SlicePlan>> plans =
+      planner.plan("b", {8}, TrainingPlacement{layout({4}, {-1}), 0},
+                   layout({2}, {0}), holds);
+  ASSERT_TRUE(static_cast<bool>(plans)) << llvm::toString(plans.takeError());
+  EXPECT_EQ((*plans)[0].pieces.front().sourceRank, 2);
+  EXPECT_EQ((*plans)[1].pieces.front().sourceRank, 2);
+  std::vector<std::pair<int64_t, int64_t>> order = {
+      {0, 0}, {0, 1}, {0, 2}, {1, 1}, {1, 2}};
+  EXPECT_EQ(asked, order);
+
+  // A file a predict rank reads already comes first.
+  asked.clear();
+  plans = planner.plan("c", {8}, TrainingPlacement{layout({4}, {-1}), 0},
+                       layout({2}, {0}), [&](int64_t rank, int64_t source) {
+                         asked.emplace_back(rank, source);
+                         return llvm::Expected<bool>(true);
+                       });
+  ASSERT_TRUE(static_cast<bool>(plans));
+  EXPECT_EQ((*plans)[1].pieces.front().sourceRank, 2);
+  EXPECT_EQ(asked.size(), 2u);
+}
+
+TEST(PlanTest, SliceThatNoReplicaHoldsIsAnError) {
+  ReshardPlanner planner(1, {"r0.ckpt", "r1.ckpt"});
+  llvm::Expected<std::vector<SlicePlan>> plans = planner.plan(
+      "b", {8}, TrainingPlacement{layout({2}, {-1}), 0}, layout({1}, {-1}),
+      [](int64_t, int64_t) { return llvm::Expected<bool>(false); });
+  ASSERT_FALSE(static_cast<bool>(plans));
+  std::string message = llvm::toString(plans.takeError());
+  EXPECT_NE(message.find("parameter 'b': training ranks [0, 1] hold its "
+                         "slice (offsets [0] shape [8]), and none of their "
+                         "checkpoints has it"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("rank 1: checkpoint r1.ckpt is missing"),
+            std::string::npos)
+      << message;
+
+  // An error finding out is the planner's error.
+  plans = planner.plan("b", {8}, TrainingPlacement{layout({2}, {-1}), 0},
+                       layout({1}, {-1}), [](int64_t, int64_t) {
+                         return llvm::Expected<bool>(llvm::createStringError(
+                             llvm::inconvertibleErrorCode(), "unreadable"));
+                       });
+  ASSERT_FALSE(static_cast<bool>(plans));
+  EXPECT_EQ(llvm::toString(plans.takeError()), "unreadable");
+}
+
 TEST(PlanTest, UntiledTrainingLayoutIsAnError) {
   TensorLayout train = layout({2}, {0, -1});
   train.splitShape = {3, 3}; // 6 rows of 8.
