@@ -155,10 +155,14 @@ findCheckpoints(const ExportOptions &options, int64_t ranks) {
 // The passes
 //===----------------------------------------------------------------------===//
 
-/// Collects diagnostics: errors into one message; warnings go to stderr
+/// Collects diagnostics: errors into one message, the first
+/// `kShownErrors` of them in full and a count of the rest (a network of
+/// many layers repeats one mistake in every layer); warnings go to stderr
 /// at once, with the errors rather than with the summary.
 class DiagnosticCollector {
 public:
+  static constexpr unsigned kShownErrors = 8;
+
   explicit DiagnosticCollector(MLIRContext &context)
       : handler(&context, [this](Diagnostic &diagnostic) {
           std::string text;
@@ -171,6 +175,8 @@ public:
           for (const Diagnostic &note : diagnostic.getNotes())
             os << "\n  note: " << note;
           if (diagnostic.getSeverity() == DiagnosticSeverity::Error) {
+            if (++errorCount > kShownErrors)
+              return success();
             if (!errors.empty())
               errors += "\n";
             errors += text;
@@ -182,12 +188,17 @@ public:
 
   llvm::Error take(const llvm::Twine &fallback) {
     std::string message = errors.empty() ? fallback.str() : errors;
+    if (errorCount > kShownErrors)
+      message += llvm::formatv("\n... and {0} more error(s)",
+                               errorCount - kShownErrors);
     errors.clear();
+    errorCount = 0;
     return exportError(message);
   }
 
 private:
   std::string errors;
+  unsigned errorCount = 0;
   ScopedDiagnosticHandler handler;
 };
 
