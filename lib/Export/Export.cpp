@@ -20,6 +20,7 @@
 
 #include "mindshard/Export/Export.h"
 
+#include "Launch.h"
 #include "Manifest.h"
 #include "MindIR/MindIR.h"
 #include "Staging.h"
@@ -67,6 +68,25 @@ static llvm::Error exportError(const llvm::Twine &message) {
 // The process group
 //===----------------------------------------------------------------------===//
 
+/// The id the launcher gives this launch, the same in all its processes;
+/// empty when there is none.
+static std::string launchIdFromEnvironment() {
+  auto get = [](const char *name) {
+    return llvm::sys::Process::GetEnv(name).value_or("");
+  };
+  if (std::string pmix = get("PMIX_NAMESPACE"); !pmix.empty())
+    return "pmix-" + pmix;
+  if (std::string job = get("OMPI_MCA_ess_base_jobid"); !job.empty())
+    return "ompi-" + job;
+  if (std::string job = get("SLURM_JOB_ID"); !job.empty())
+    return "slurm-" + job + "." + get("SLURM_STEP_ID");
+  // torchrun's default rendezvous id, "none", is the same for every launch.
+  if (std::string run = get("TORCHELASTIC_RUN_ID");
+      !run.empty() && run != "none")
+    return "torchrun-" + run + "." + get("TORCHELASTIC_RESTART_COUNT");
+  return "";
+}
+
 llvm::Expected<std::optional<ProcessGroup>>
 mindshard::processGroupFromEnvironment() {
   struct Launcher {
@@ -87,6 +107,7 @@ mindshard::processGroupFromEnvironment() {
       continue;
     ProcessGroup group;
     group.launcher = launcher.name;
+    group.launchId = launchIdFromEnvironment();
     if (llvm::StringRef(*rank).getAsInteger(10, group.index) ||
         llvm::StringRef(*size).getAsInteger(10, group.count) ||
         group.count < 1 || group.index < 0 || group.index >= group.count)
@@ -175,6 +196,9 @@ public:
           for (const Diagnostic &note : diagnostic.getNotes())
             os << "\n  note: " << note;
           if (diagnostic.getSeverity() == DiagnosticSeverity::Error) {
+            // One bad file fails every parameter it holds, alike.
+            if (!seen.insert(text).second)
+              return success();
             if (++errorCount > kShownErrors)
               return success();
             if (!errors.empty())
@@ -193,12 +217,14 @@ public:
                                errorCount - kShownErrors);
     errors.clear();
     errorCount = 0;
+    seen.clear();
     return exportError(message);
   }
 
 private:
   std::string errors;
   unsigned errorCount = 0;
+  llvm::StringSet<> seen;
   ScopedDiagnosticHandler handler;
 };
 
@@ -447,6 +473,8 @@ private:
   /// writes, and the lock that marks it as this live run's.
   std::string stagingDir;
   int stagingLock = -1;
+  /// Where the processes of a launch wait for each other before publishing.
+  LaunchBarrier launch;
   /// Left in place for the user: what a failed publish could not move
   /// back, or what failed verification.
   bool keepStaging = false;
@@ -956,11 +984,19 @@ llvm::Expected<ExportSummary> ExportJob::run() {
   });
 
   auto fail = [&](llvm::Error error) -> llvm::Expected<ExportSummary> {
+    launch.fail();
     cleanUp();
     return std::move(error);
   };
   if (llvm::Error error = createStaging())
     return fail(std::move(error));
+  // The processes of a launch that write devices publish together.
+  const ProcessGroup &group = options.process;
+  if (group.count > 1 && !group.launchId.empty() && !ranks.empty())
+    if (llvm::Error error =
+            launch.join(options.outputDir, group.launchId, group.index,
+                        std::min<int64_t>(group.count, options.devices)))
+      return fail(std::move(error));
 
   // The time each step takes, for --timings.
   std::vector<std::pair<const char *, double>> steps;
@@ -1041,6 +1077,7 @@ llvm::Expected<ExportSummary> ExportJob::run() {
   // fails stays there to be looked at (the next run removes it).
   if (options.verify) {
     if (llvm::Error error = verifyExport(stagingDir, log, manifests)) {
+      launch.fail();
       keepStaging = true;
       std::string kept = stagingDir;
       cleanUp();
@@ -1049,6 +1086,11 @@ llvm::Expected<ExportSummary> ExportJob::run() {
                          "; the files written are kept in " + kept);
     }
     stepDone("verified");
+  }
+  if (launch.joined()) {
+    if (llvm::Error error = launch.arriveAndWait(log))
+      return fail(std::move(error));
+    stepDone("waited for the other processes");
   }
   if (llvm::Error error = publish())
     return fail(std::move(error));

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Manifest.h"
+#include "Launch.h"
 #include "Staging.h"
 
 #include "mindshard/Export/Export.h"
@@ -601,6 +602,8 @@ llvm::Error mindshard::printExport(llvm::StringRef outputDir,
       break;
     }
   }
+  for (const auto &[path, text] : describeLaunches(outputDir))
+    os << "  " << llvm::sys::path::filename(path) << ": " << text << "\n";
   if (devices.empty())
     return llvm::Error::success();
 

@@ -68,6 +68,12 @@ static cl::opt<bool> ignoreEnvironment(
     cl::desc("Ignore the rank and world size an MPI, Slurm or torchrun "
              "launcher sets"),
     cl::cat(category));
+static cl::opt<std::string> launchId(
+    "launch-id",
+    cl::desc("What tells this launch from others, for a launcher that "
+             "gives none: its processes move their files into place only "
+             "once all have written theirs"),
+    cl::value_desc("id"), cl::cat(category));
 static cl::opt<unsigned>
     jobs("j", cl::desc("Devices written at once (default: 4, or 1 per core)"),
          cl::init(0), cl::cat(category));
@@ -177,6 +183,14 @@ static llvm::Expected<ExportOptions> buildOptions() {
     if (*group)
       options.process = **group;
   }
+  if (!launchId.empty())
+    options.process.launchId = launchId;
+  if (options.process.count > 1 && options.process.launchId.empty() &&
+      options.process.index == 0)
+    llvm::errs() << "mindshard-export: warning: " << options.process.launcher
+                 << " gives no launch id, so each process moves its files "
+                    "into place when it is done, whatever the others do; "
+                    "give --launch-id to have them wait for each other\n";
 
   if (emit == "ckpt")
     options.emit = EmitKind::Checkpoint;

@@ -30,10 +30,18 @@ struct ProcessGroup {
   int64_t count = 1;
   /// What set it: "Open MPI", "MPICH", "Slurm", "torchrun".
   std::string launcher;
+  /// What tells this launch from every other, the same in each of its
+  /// processes (the launcher's job id); empty when unknown. The processes
+  /// of a launch with an id move their files into place only once every
+  /// one of them has written and verified its own.
+  std::string launchId;
 };
 
 /// The process group the launcher's environment describes (Open MPI,
-/// MPICH/Intel MPI, Slurm, torchrun), if any.
+/// MPICH/Intel MPI, Slurm, torchrun), if any, with its launch id where the
+/// launcher gives one: PMIx's namespace (Open MPI, and others built with
+/// PMIx), Open MPI's job id, Slurm's job and step ids, torchrun's
+/// rendezvous id (unless it is the default "none") and restart count.
 llvm::Expected<std::optional<ProcessGroup>> processGroupFromEnvironment();
 
 enum class EmitKind { MindIR, Checkpoint };
