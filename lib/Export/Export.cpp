@@ -165,9 +165,10 @@ findCheckpoints(const ExportOptions &options, int64_t ranks) {
         newest = time;
       }
     }
-    // A rank without a checkpoint is an error only if a slice needs it.
+    // A rank without a checkpoint is an error only if a slice needs it;
+    // its folder stands for it in messages.
     if (paths[rank].empty())
-      paths[rank] = (folder + "/<no checkpoint>").str();
+      paths[rank] = folder.str().str();
   }
   return paths;
 }

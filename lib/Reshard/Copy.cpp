@@ -6,6 +6,7 @@
 
 #include "mindshard/Reshard/Copy.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
@@ -21,6 +22,19 @@ TrainingCheckpoints::TrainingCheckpoints(std::vector<std::string> paths,
     : paths(std::move(paths)), options(std::move(options)) {
   for (size_t i = 0; i < this->paths.size(); ++i)
     slots.push_back(std::make_unique<Slot>());
+}
+
+std::optional<std::string> TrainingCheckpoints::whyMissing(int64_t rank) const {
+  if (rank < 0 || rank >= size() || paths[rank].empty())
+    return llvm::formatv("the checkpoint of training rank {0} was not given",
+                         rank)
+        .str();
+  const std::string &path = paths[rank];
+  if (llvm::sys::fs::is_directory(path))
+    return path + " holds no .ckpt or .safetensors file";
+  if (!llvm::sys::fs::exists(path))
+    return path + " is missing";
+  return std::nullopt;
 }
 
 llvm::Expected<const Checkpoint *> TrainingCheckpoints::get(int64_t rank) {

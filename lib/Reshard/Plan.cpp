@@ -10,7 +10,6 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Debug.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <map>
@@ -73,12 +72,14 @@ ReshardPlanner::chooseReplica(StringRef name, int64_t rank,
   if (!holds)
     return candidates.front();
 
+  std::map<int64_t, std::string> reasons;
   for (int64_t candidate : candidates) {
-    llvm::Expected<bool> held = holds(rank, candidate);
-    if (!held)
-      return held.takeError();
-    if (*held)
+    llvm::Expected<std::string> reason = holds(rank, candidate);
+    if (!reason)
+      return reason.takeError();
+    if (reason->empty())
       return candidate;
+    reasons[candidate] = std::move(*reason);
   }
 
   // No replica's checkpoint holds it: say where the strategy puts it and
@@ -86,27 +87,17 @@ ReshardPlanner::chooseReplica(StringRef name, int64_t rank,
   std::string where;
   for (const Region &region : regions)
     where += (where.empty() ? "" : ", ") + region.box.str();
-  auto describe = [&](int64_t replica) -> std::string {
-    if (replica >= static_cast<int64_t>(sourcePaths.size()) ||
-        sourcePaths[replica].empty())
-      return "was not given";
-    const std::string &path = sourcePaths[replica];
-    if (!llvm::sys::fs::exists(path))
-      return path + " is missing";
-    return path + " does not hold it";
-  };
   if (replicas.size() == 1)
     return planError(name, llvm::formatv("training rank {0} alone holds its "
-                                         "slice ({1}), and its checkpoint {2}",
+                                         "slice ({1}), but {2}",
                                          replicas.front(), where,
-                                         describe(replicas.front())));
+                                         reasons[replicas.front()]));
   std::string files;
   for (int64_t replica : replicas)
-    files += llvm::formatv("\n  rank {0}: checkpoint {1}", replica,
-                           describe(replica));
+    files += llvm::formatv("\n  rank {0}: {1}", replica, reasons[replica]);
   return planError(name,
-                   llvm::formatv("training ranks {0} hold its slice ({1}), and "
-                                 "none of their checkpoints has it:{2}",
+                   llvm::formatv("training ranks {0} hold its slice ({1}), "
+                                 "but none of their checkpoints gives it:{2}",
                                  formatList(replicas), where, files));
 }
 

@@ -45,8 +45,7 @@ public:
            const AttachSlicesConfig &config, int64_t ranksPerStage,
            int64_t devices)
       : context(module.getContext()), files(files), config(config),
-        ranksPerStage(ranksPerStage), devices(devices),
-        planner(devices, files.allPaths()) {}
+        ranksPerStage(ranksPerStage), devices(devices), planner(devices) {}
 
   LogicalResult attach(ParameterOp parameter);
 
@@ -83,6 +82,8 @@ static TensorLayout wholeLayout(unsigned rank, int64_t devices) {
 FailureOr<TrainingPlacement> Attacher::findWhole(ParameterOp parameter,
                                                  unsigned rank) {
   for (int64_t source = 0; source < files.size(); ++source) {
+    if (files.whyMissing(source))
+      continue;
     llvm::Expected<const Checkpoint *> checkpoint = files.get(source);
     if (!checkpoint) {
       parameter.emitError() << llvm::toString(checkpoint.takeError());
@@ -138,16 +139,18 @@ LogicalResult Attacher::attach(ParameterOp parameter) {
   // with MindSpore's remove_redundancy keep it on one replica only, and a
   // replica's file may be left out. The predict ranks not checked (those
   // another process writes) take the first choice unopened.
-  auto holds = [&](int64_t rank, int64_t source) -> llvm::Expected<bool> {
+  auto holds = [&](int64_t rank,
+                   int64_t source) -> llvm::Expected<std::string> {
     if (!isChecked(rank))
-      return true;
-    StringRef path = files.path(source);
-    if (path.empty() || !llvm::sys::fs::exists(path))
-      return false;
+      return "";
+    if (std::optional<std::string> missing = files.whyMissing(source))
+      return *missing;
     llvm::Expected<const Checkpoint *> checkpoint = files.get(source);
     if (!checkpoint)
       return checkpoint.takeError();
-    return (*checkpoint)->find(name) != nullptr;
+    if ((*checkpoint)->find(name))
+      return "";
+    return files.path(source).str() + " does not hold it";
   };
   llvm::Expected<std::vector<SlicePlan>> plans =
       planner.plan(name, shape, training, predict, holds);

@@ -181,10 +181,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         shape.push_back(2 * training.splitCount(dim));
     // Small tensors only: the planner's cost is in the layouts.
     int64_t elements = 1;
-    for (int64_t extent : shape)
-      elements = extent > 0 && extent <= (1 << 16) && elements <= (1 << 16)
-                     ? elements * extent
-                     : -1;
+    for (int64_t extent : shape) {
+      if (extent < 1 || extent > (1 << 16)) {
+        elements = -1;
+        break;
+      }
+      elements *= extent;
+      if (elements > (1 << 16))
+        break;
+    }
     if (elements < 0 || elements > (1 << 16))
       continue;
     for (int64_t devices : {1, 2, 4}) {
@@ -195,15 +200,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         map[0] = 0;
         predicts.push_back(TensorLayout::fromFlatMap({devices}, map));
       }
+      // Every replica, then only the training ranks the input's bytes
+      // pick (as remove_redundancy leaves them).
       ReshardPlanner planner(devices);
-      for (const TensorLayout &predict : predicts) {
-        llvm::Expected<std::vector<SlicePlan>> plans = planner.plan(
-            entry.name, shape, TrainingPlacement{training, 0}, predict);
-        if (plans)
+      auto someHold = [&](int64_t, int64_t source) {
+        bool held = (data[source % size] >> (source % 8)) & 1;
+        return llvm::Expected<std::string>(held ? "" : "not held");
+      };
+      for (const TensorLayout &predict : predicts)
+        for (bool thinned : {false, true}) {
+          llvm::Expected<std::vector<SlicePlan>> plans =
+              planner.plan(entry.name, shape, TrainingPlacement{training, 0},
+                           predict, thinned ? HolderFn(someHold) : nullptr);
+          if (!plans) {
+            llvm::consumeError(plans.takeError());
+            continue;
+          }
           checkPlans(*plans, training.deviceCount());
-        else
-          llvm::consumeError(plans.takeError());
-      }
+          // A thinned plan reads only ranks that hold the parameter.
+          if (thinned)
+            for (const SlicePlan &plan : *plans)
+              for (const Piece &piece : plan.pieces)
+                if (llvm::Expected<std::string> reason =
+                        someHold(plan.rank, piece.sourceRank);
+                    !reason || !reason->empty())
+                  __builtin_trap();
+        }
     }
   }
 #else

@@ -35,6 +35,10 @@ public:
   int64_t size() const { return paths.size(); }
   llvm::StringRef path(int64_t rank) const { return paths[rank]; }
   llvm::ArrayRef<std::string> allPaths() const { return paths; }
+  /// Why rank `rank`'s checkpoint is not there to read, when it is not:
+  /// no path given, nothing at the path, or a folder (of `rank_N` folders,
+  /// one without a checkpoint in it).
+  std::optional<std::string> whyMissing(int64_t rank) const;
   /// Rank `rank`'s checkpoint, indexed on first use.
   llvm::Expected<const Checkpoint *> get(int64_t rank);
   /// Indexes the checkpoints of `ranks`, `threads` at a time (indexing a

@@ -58,22 +58,21 @@ struct TrainingPlacement {
   int64_t firstRank = 0;
 };
 
-/// Whether training rank `source`'s checkpoint holds the parameter being
-/// planned, asked while planning predict rank `rank`'s slice. Checkpoints
-/// saved with MindSpore's `remove_redundancy` keep each slice on one of the
-/// ranks that hold it in training; the others' files leave it out.
-using HolderFn =
-    llvm::function_ref<llvm::Expected<bool>(int64_t rank, int64_t source)>;
+/// Why training rank `source`'s checkpoint cannot give the parameter being
+/// planned, asked while planning predict rank `rank`'s slice: empty when
+/// it can, else a sentence about the file ("<path> does not hold it").
+/// Checkpoints saved with MindSpore's `remove_redundancy` keep each slice
+/// on one of the ranks that hold it in training; the others' files leave
+/// it out.
+using HolderFn = llvm::function_ref<llvm::Expected<std::string>(
+    int64_t rank, int64_t source)>;
 
 /// Plans the slices of parameters, remembering for each predict rank the
 /// training files it already reads, so that later parameters prefer them.
 class ReshardPlanner {
 public:
-  /// `sourcePaths[r]` is training rank r's checkpoint, named in messages.
-  explicit ReshardPlanner(int64_t predictDevices,
-                          llvm::ArrayRef<std::string> sourcePaths = {})
-      : filesInUse(predictDevices),
-        sourcePaths(sourcePaths.begin(), sourcePaths.end()) {}
+  explicit ReshardPlanner(int64_t predictDevices)
+      : filesInUse(predictDevices) {}
 
   /// The plan of every predict rank's slice of parameter `name` of whole
   /// shape `shape`, held in training as `training` and wanted as `predict`.
@@ -84,7 +83,8 @@ public:
   /// them: a file the predict rank already reads if any, else one chosen
   /// to spread the predict ranks over the replicas. With `holds`, only a
   /// replica whose checkpoint holds the parameter is chosen, asked in that
-  /// order of preference, and it is an error if none does.
+  /// order of preference, and it is an error, giving each replica's
+  /// reason, if none does.
   llvm::Expected<std::vector<SlicePlan>> plan(llvm::StringRef name,
                                               llvm::ArrayRef<int64_t> shape,
                                               const TrainingPlacement &training,
@@ -100,7 +100,6 @@ private:
                                         HolderFn holds);
 
   std::vector<llvm::DenseSet<int64_t>> filesInUse;
-  std::vector<std::string> sourcePaths;
 };
 
 /// Checks a plan against the training checkpoints before anything is

@@ -130,9 +130,10 @@ TEST(PlanTest, PiecesComeFromReplicasThatHoldThem) {
   // preferred replicas first.
   ReshardPlanner planner(2);
   std::vector<std::pair<int64_t, int64_t>> asked;
-  auto holds = [&](int64_t rank, int64_t source) -> llvm::Expected<bool> {
+  auto holds = [&](int64_t rank,
+                   int64_t source) -> llvm::Expected<std::string> {
     asked.emplace_back(rank, source);
-    return source == 2;
+    return source == 2 ? "" : "r" + std::to_string(source) + " lacks it";
   };
   llvm::Expected<std::vector<SlicePlan>> plans =
       planner.plan("b", {8}, TrainingPlacement{layout({4}, {-1}), 0},
@@ -149,7 +150,7 @@ TEST(PlanTest, PiecesComeFromReplicasThatHoldThem) {
   plans = planner.plan("c", {8}, TrainingPlacement{layout({4}, {-1}), 0},
                        layout({2}, {0}), [&](int64_t rank, int64_t source) {
                          asked.emplace_back(rank, source);
-                         return llvm::Expected<bool>(true);
+                         return llvm::Expected<std::string>("");
                        });
   ASSERT_TRUE(static_cast<bool>(plans));
   EXPECT_EQ((*plans)[1].pieces.front().sourceRank, 2);
@@ -157,27 +158,30 @@ TEST(PlanTest, PiecesComeFromReplicasThatHoldThem) {
 }
 
 TEST(PlanTest, SliceThatNoReplicaHoldsIsAnError) {
-  ReshardPlanner planner(1, {"r0.ckpt", "r1.ckpt"});
-  llvm::Expected<std::vector<SlicePlan>> plans = planner.plan(
-      "b", {8}, TrainingPlacement{layout({2}, {-1}), 0}, layout({1}, {-1}),
-      [](int64_t, int64_t) { return llvm::Expected<bool>(false); });
+  ReshardPlanner planner(1);
+  llvm::Expected<std::vector<SlicePlan>> plans =
+      planner.plan("b", {8}, TrainingPlacement{layout({2}, {-1}), 0},
+                   layout({1}, {-1}), [](int64_t, int64_t source) {
+                     return llvm::Expected<std::string>(
+                         "r" + std::to_string(source) + " is missing");
+                   });
   ASSERT_FALSE(static_cast<bool>(plans));
   std::string message = llvm::toString(plans.takeError());
   EXPECT_NE(message.find("parameter 'b': training ranks [0, 1] hold its "
-                         "slice (offsets [0] shape [8]), and none of their "
-                         "checkpoints has it"),
+                         "slice (offsets [0] shape [8]), but none of their "
+                         "checkpoints gives it"),
             std::string::npos)
       << message;
-  EXPECT_NE(message.find("rank 1: checkpoint r1.ckpt is missing"),
-            std::string::npos)
+  EXPECT_NE(message.find("rank 1: r1 is missing"), std::string::npos)
       << message;
 
   // An error finding out is the planner's error.
-  plans = planner.plan("b", {8}, TrainingPlacement{layout({2}, {-1}), 0},
-                       layout({1}, {-1}), [](int64_t, int64_t) {
-                         return llvm::Expected<bool>(llvm::createStringError(
-                             llvm::inconvertibleErrorCode(), "unreadable"));
-                       });
+  plans =
+      planner.plan("b", {8}, TrainingPlacement{layout({2}, {-1}), 0},
+                   layout({1}, {-1}), [](int64_t, int64_t) {
+                     return llvm::Expected<std::string>(llvm::createStringError(
+                         llvm::inconvertibleErrorCode(), "unreadable"));
+                   });
   ASSERT_FALSE(static_cast<bool>(plans));
   EXPECT_EQ(llvm::toString(plans.takeError()), "unreadable");
 }
