@@ -68,23 +68,35 @@ static llvm::Error exportError(const llvm::Twine &message) {
 // The process group
 //===----------------------------------------------------------------------===//
 
-/// The id the launcher gives this launch, the same in all its processes;
-/// empty when there is none.
-static std::string launchIdFromEnvironment() {
-  auto get = [](const char *name) {
-    return llvm::sys::Process::GetEnv(name).value_or("");
-  };
-  if (std::string pmix = get("PMIX_NAMESPACE"); !pmix.empty())
+/// The environment variable `name`, or "".
+static std::string getEnv(const char *name) {
+  return llvm::sys::Process::GetEnv(name).value_or("");
+}
+
+/// The ids that launchers give a launch, the same in all its processes.
+static std::string openMpiLaunchId() {
+  if (std::string pmix = getEnv("PMIX_NAMESPACE"); !pmix.empty())
     return "pmix-" + pmix;
-  if (std::string job = get("OMPI_MCA_ess_base_jobid"); !job.empty())
+  if (std::string job = getEnv("OMPI_MCA_ess_base_jobid"); !job.empty())
     return "ompi-" + job;
-  if (std::string job = get("SLURM_JOB_ID"); !job.empty())
-    return "slurm-" + job + "." + get("SLURM_STEP_ID");
-  // torchrun's default rendezvous id, "none", is the same for every launch.
-  if (std::string run = get("TORCHELASTIC_RUN_ID");
-      !run.empty() && run != "none")
-    return "torchrun-" + run + "." + get("TORCHELASTIC_RESTART_COUNT");
   return "";
+}
+static std::string mpichLaunchId() {
+  // Hydra gives its processes no id; MPICH built with PMIx has one.
+  std::string pmix = getEnv("PMIX_NAMESPACE");
+  return pmix.empty() ? "" : "pmix-" + pmix;
+}
+static std::string slurmLaunchId() {
+  std::string job = getEnv("SLURM_JOB_ID");
+  return job.empty() ? "" : "slurm-" + job + "." + getEnv("SLURM_STEP_ID");
+}
+static std::string torchrunLaunchId() {
+  // The default rendezvous id, "none", is the same for every launch; a
+  // restart after a failure is a launch of its own.
+  std::string run = getEnv("TORCHELASTIC_RUN_ID");
+  if (run.empty() || run == "none")
+    return "";
+  return "torchrun-" + run + "." + getEnv("TORCHELASTIC_RESTART_COUNT");
 }
 
 llvm::Expected<std::optional<ProcessGroup>>
@@ -93,12 +105,14 @@ mindshard::processGroupFromEnvironment() {
     const char *name;
     const char *rank;
     const char *size;
+    std::string (*launchId)();
   };
   static const Launcher launchers[] = {
-      {"Open MPI", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
-      {"MPICH", "PMI_RANK", "PMI_SIZE"},
-      {"Slurm", "SLURM_PROCID", "SLURM_NTASKS"},
-      {"torchrun", "RANK", "WORLD_SIZE"},
+      {"Open MPI", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE",
+       openMpiLaunchId},
+      {"MPICH", "PMI_RANK", "PMI_SIZE", mpichLaunchId},
+      {"Slurm", "SLURM_PROCID", "SLURM_NTASKS", slurmLaunchId},
+      {"torchrun", "RANK", "WORLD_SIZE", torchrunLaunchId},
   };
   for (const Launcher &launcher : launchers) {
     std::optional<std::string> rank = llvm::sys::Process::GetEnv(launcher.rank);
@@ -107,7 +121,7 @@ mindshard::processGroupFromEnvironment() {
       continue;
     ProcessGroup group;
     group.launcher = launcher.name;
-    group.launchId = launchIdFromEnvironment();
+    group.launchId = launcher.launchId();
     if (llvm::StringRef(*rank).getAsInteger(10, group.index) ||
         llvm::StringRef(*size).getAsInteger(10, group.count) ||
         group.count < 1 || group.index < 0 || group.index >= group.count)
@@ -793,6 +807,10 @@ llvm::Error ExportJob::createStaging() {
   if (!llvm::sys::fs::is_directory(out))
     return exportError(out + ": is not a folder (a link to nowhere?)");
 
+  // Launches that are over (no process holds its lock) left their
+  // meeting folders.
+  removeEndedLaunches(out, launch.path());
+
   // Runs that were killed left their staging folders; nobody holds their
   // locks any more. A live run's is its own, a kept one the user's.
   for (const auto &[path, state] : findStagingFolders(out)) {
@@ -984,6 +1002,17 @@ llvm::Expected<ExportSummary> ExportJob::run() {
     return rank % options.process.count != options.process.index;
   });
 
+  // The processes of a launch that write devices publish together.
+  const ProcessGroup &group = options.process;
+  if (!options.ranks.empty() && group.count > 1)
+    return exportError("give either the devices to write or a launcher's "
+                       "process group, not both");
+  if (options.launchWait && group.count > 1 && !group.launchId.empty() &&
+      !ranks.empty())
+    launch.configure(options.outputDir, group.launchId, group.index,
+                     std::min<int64_t>(group.count, options.devices),
+                     options.launchTimeout);
+
   auto fail = [&](llvm::Error error) -> llvm::Expected<ExportSummary> {
     launch.fail();
     cleanUp();
@@ -991,12 +1020,8 @@ llvm::Expected<ExportSummary> ExportJob::run() {
   };
   if (llvm::Error error = createStaging())
     return fail(std::move(error));
-  // The processes of a launch that write devices publish together.
-  const ProcessGroup &group = options.process;
-  if (group.count > 1 && !group.launchId.empty() && !ranks.empty())
-    if (llvm::Error error =
-            launch.join(options.outputDir, group.launchId, group.index,
-                        std::min<int64_t>(group.count, options.devices)))
+  if (launch.configured())
+    if (llvm::Error error = launch.join())
       return fail(std::move(error));
 
   // The time each step takes, for --timings.

@@ -8,19 +8,22 @@
 
 #include "Staging.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
-#include <chrono>
 #include <map>
 #include <set>
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEBUG_TYPE "mindshard-launch"
@@ -40,7 +43,7 @@ static bool touch(const std::string &path) {
   return true;
 }
 
-/// True when a process holds the lock of `lock`.
+/// True when a process holds the lock of the existing file `lock`.
 static bool isHeld(const std::string &lock) {
   int fd = tryLockFile(lock, /*create=*/false);
   if (fd < 0)
@@ -58,10 +61,39 @@ static std::string fileNameOf(llvm::StringRef id) {
   return name;
 }
 
-/// Removes the launch folders in `outputDir` other than `keep` in which no
-/// process holds its lock: their launches are over.
-static void removeEndedLaunches(llvm::StringRef outputDir,
-                                llvm::StringRef keep) {
+/// The names in `folder`, listed afresh: listing also renews what a
+/// network file system's client holds of the folder, where asking for one
+/// name at a time may be answered from its cache.
+static llvm::StringSet<> listFolder(llvm::StringRef folder) {
+  llvm::StringSet<> names;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(folder, ec), end; !ec && it != end;
+       it.increment(ec))
+    names.insert(llvm::sys::path::filename(it->path()));
+  return names;
+}
+
+/// "<kind>-<member>", and the member's lock file "process-<member>.lock".
+static std::string memberName(llvm::StringRef kind, int64_t member) {
+  return llvm::formatv("{0}-{1}", kind, member).str();
+}
+static std::string lockName(int64_t member) {
+  return memberName("process", member) + ".lock";
+}
+
+/// "1, 3 and 4".
+static std::string listOf(llvm::ArrayRef<int64_t> members) {
+  std::string text;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i)
+      text += i + 1 == members.size() ? " and " : ", ";
+    text += std::to_string(members[i]);
+  }
+  return text;
+}
+
+void mindshard::removeEndedLaunches(llvm::StringRef outputDir,
+                                    llvm::StringRef keep) {
   std::error_code ec;
   llvm::SmallVector<std::string> ended;
   for (llvm::sys::fs::directory_iterator it(outputDir, ec), end;
@@ -71,11 +103,9 @@ static void removeEndedLaunches(llvm::StringRef outputDir,
         !llvm::sys::fs::is_directory(it->path()))
       continue;
     bool live = false;
-    std::error_code inner;
-    for (llvm::sys::fs::directory_iterator file(it->path(), inner), last;
-         !inner && file != last && !live; file.increment(inner))
-      live = llvm::StringRef(file->path()).ends_with(".lock") &&
-             isHeld(file->path());
+    for (const auto &entry : listFolder(it->path()))
+      live |= entry.getKey().ends_with(".lock") &&
+              isHeld(it->path() + "/" + entry.getKey().str());
     if (!live)
       ended.push_back(it->path());
   }
@@ -90,86 +120,157 @@ LaunchBarrier::~LaunchBarrier() {
     ::close(lockFd);
 }
 
-std::string LaunchBarrier::memberFile(llvm::StringRef what,
+std::string LaunchBarrier::memberFile(llvm::StringRef kind,
                                       int64_t member) const {
-  return llvm::formatv("{0}/{1}-{2}", folder, what, member).str();
+  return folder + "/" + memberName(kind, member);
 }
 
-llvm::Error LaunchBarrier::join(llvm::StringRef outputDir, llvm::StringRef id,
-                                int64_t index, int64_t members) {
-  this->id = id.str();
-  this->index = index;
-  this->members = members;
+void LaunchBarrier::configure(llvm::StringRef outputDir,
+                              llvm::StringRef launchId, int64_t self,
+                              int64_t members, std::chrono::seconds timeout) {
   llvm::SmallString<256> path(outputDir);
-  llvm::sys::path::append(path, kLaunchPrefix + fileNameOf(id));
+  llvm::sys::path::append(path, kLaunchPrefix + fileNameOf(launchId));
   folder = path.str().str();
-  removeEndedLaunches(outputDir, folder);
+  id = launchId.str();
+  this->self = self;
+  this->members = members;
+  this->timeout = timeout;
+}
 
-  // Another launch's run may remove the folder between its creation and
-  // the lock's, seeing no lock in it, or hold the lock for a moment while
-  // it looks: try again.
-  std::string lock = memberFile("process", index) + ".lock";
-  for (int attempt = 0; attempt < 10 && lockFd < 0; ++attempt) {
+llvm::Error LaunchBarrier::checkNotStale() const {
+  std::string earlier = llvm::formatv(
+      "; if an earlier launch under the id '{0}' left {1}, give each launch "
+      "its own --launch-id, or remove the folder",
+      id, folder);
+  llvm::StringSet<> names = listFolder(folder);
+  for (int64_t member = 0; member < members; ++member) {
+    std::string lock = folder + "/" + lockName(member);
+    bool held = names.contains(lockName(member)) && isHeld(lock);
+    if (member == self && held)
+      return launchError(llvm::formatv("process {0} of launch '{1}' is "
+                                       "running already (it holds {2})",
+                                       self, id, lock));
+    if (names.contains(memberName("passed", member)))
+      return launchError(llvm::formatv("{0} holds what an earlier launch "
+                                       "under the id '{1}' left: give each "
+                                       "launch its own --launch-id, or "
+                                       "remove the folder",
+                                       folder, id));
+    if (names.contains(memberName("failed", member)))
+      return launchError(
+          llvm::formatv("process {0} of the launch failed{1}", member,
+                        member == self ? earlier : std::string()));
+    if (!held && (names.contains(lockName(member)) ||
+                  names.contains(memberName("ready", member))))
+      return launchError(
+          llvm::formatv("process {0} of the launch ended before it was done{1}",
+                        member, earlier));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error LaunchBarrier::join() {
+  joinTime = std::chrono::steady_clock::now();
+  if (llvm::Error error = checkNotStale()) {
+    fail();
+    return error;
+  }
+
+  // The lock is taken under a name of its own and renamed into place, so
+  // that nobody sees it unlocked; if another run removed the folder
+  // meanwhile (it looked ended), the lock is taken again.
+  std::string lock = folder + "/" + lockName(self);
+  std::string own = lock + "." + std::to_string(::getpid());
+  for (int attempt = 0; attempt < 10; ++attempt) {
     if (attempt > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (std::error_code ec = llvm::sys::fs::create_directories(folder))
       return launchError(folder + ": cannot create: " + ec.message());
-    for (llvm::StringRef what : {"ready", "failed", "passed"})
-      if (llvm::sys::fs::exists(memberFile(what, index)))
-        return launchError(llvm::formatv(
-            "{0} holds what an earlier run left as process {1} of launch "
-            "'{2}': give each launch its own --launch-id, or remove the "
-            "folder",
-            folder, index, id));
-    lockFd = tryLockFile(lock, /*create=*/true);
+    int fd = tryLockFile(own, /*create=*/true);
+    if (fd < 0)
+      continue;
+    struct stat locked, named;
+    if (::rename(own.c_str(), lock.c_str()) == 0 && ::fstat(fd, &locked) == 0 &&
+        ::stat(lock.c_str(), &named) == 0 && locked.st_ino == named.st_ino &&
+        locked.st_dev == named.st_dev) {
+      lockFd = fd;
+      return llvm::Error::success();
+    }
+    ::close(fd);
   }
-  if (lockFd >= 0)
-    return llvm::Error::success();
-  if (isHeld(lock))
-    return launchError(llvm::formatv("process {0} of launch '{1}' is running "
-                                     "already (it holds {2})",
-                                     index, id, lock));
   return launchError(lock + ": cannot create and lock");
 }
 
 void LaunchBarrier::fail() {
-  if (joined() && !passed)
-    touch(memberFile("failed", index));
+  if (!configured() || passed)
+    return;
+  llvm::StringRef outputDir = llvm::sys::path::parent_path(folder);
+  if (llvm::sys::fs::is_directory(outputDir) &&
+      !llvm::sys::fs::create_directories(folder))
+    touch(memberFile("failed", self));
 }
 
 llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
-  if (!touch(memberFile("ready", index)))
-    return launchError(memberFile("ready", index) + ": cannot create");
+  if (!touch(memberFile("ready", self)))
+    return launchError(memberFile("ready", self) + ": cannot create");
 
   auto start = std::chrono::steady_clock::now();
   auto pause = std::chrono::milliseconds(20);
+  bool said = false;
   size_t waitedFor = 0;
+  // Rounds in a row in which each member looked gone: a member that
+  // passes and exits between the listing and the look at its lock looks
+  // gone once.
+  llvm::DenseMap<int64_t, int> goneRounds;
   while (true) {
-    llvm::SmallVector<int64_t> pending;
+    llvm::StringSet<> names = listFolder(folder);
+    llvm::SmallVector<int64_t> notReady, notJoined;
     for (int64_t member = 0; member < members; ++member) {
-      if (member == index || llvm::sys::fs::exists(memberFile("ready", member)))
+      if (member == self || names.contains(memberName("passed", member)))
         continue;
-      if (llvm::sys::fs::exists(memberFile("failed", member)))
+      if (names.contains(memberName("failed", member)))
         return launchError(llvm::formatv(
             "process {0} of the launch failed, so this one moves nothing "
             "into place",
             member));
-      // A member that is gone without being ready: its lock is free, and
-      // it did not become ready just before it went.
-      std::string lock = memberFile("process", member) + ".lock";
-      if (llvm::sys::fs::exists(lock) && !isHeld(lock) &&
-          !llvm::sys::fs::exists(memberFile("ready", member)))
-        return launchError(llvm::formatv(
-            "process {0} of the launch ended before its files were ready, "
-            "so this one moves nothing into place",
-            member));
-      pending.push_back(member);
+      bool hasLock = names.contains(lockName(member));
+      if (hasLock && isHeld(folder + "/" + lockName(member))) {
+        goneRounds[member] = 0;
+        if (!names.contains(memberName("ready", member)))
+          notReady.push_back(member);
+        continue;
+      }
+      if (hasLock || names.contains(memberName("ready", member))) {
+        if (++goneRounds[member] >= 2)
+          return launchError(llvm::formatv(
+              "process {0} of the launch ended before it was done (its lock "
+              "in {1} is free), so this one moves nothing into place",
+              member, folder));
+        notReady.push_back(member);
+        continue;
+      }
+      notJoined.push_back(member);
     }
-    if (pending.empty())
+    if (notReady.empty() && notJoined.empty())
       break;
-    waitedFor = std::max(waitedFor, pending.size());
-    LLVM_DEBUG(llvm::dbgs() << "waiting for " << pending.size()
-                            << " process(es) of launch " << id << "\n");
+
+    auto now = std::chrono::steady_clock::now();
+    if (!notJoined.empty() && now - joinTime > timeout)
+      return launchError(llvm::formatv(
+          "process(es) {0} of the launch did not join within {1} s (the "
+          "processes meet in {2}: do they all write to the same output "
+          "folder?), so this one moves nothing into place",
+          listOf(notJoined), timeout.count(), folder));
+    waitedFor = std::max(waitedFor, notReady.size() + notJoined.size());
+    if (!said && now - start > std::chrono::seconds(10)) {
+      llvm::SmallVector<int64_t> waiting(notReady);
+      llvm::append_range(waiting, notJoined);
+      llvm::sort(waiting);
+      llvm::errs() << llvm::formatv("mindshard-export: process {0} waits for "
+                                    "process(es) {1} of the launch\n",
+                                    self, listOf(waiting));
+      said = true;
+    }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(200));
   }
@@ -180,12 +281,12 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
             .count(),
         waitedFor);
 
-  // Every member is ready. The last to see it removes the folder; a member
-  // that passes after the folder is gone has nothing left to do there.
+  // Every member is ready. The last to pass removes the folder.
   passed = true;
-  touch(memberFile("passed", index));
+  touch(memberFile("passed", self));
+  llvm::StringSet<> names = listFolder(folder);
   for (int64_t member = 0; member < members; ++member)
-    if (!llvm::sys::fs::exists(memberFile("passed", member)))
+    if (!names.contains(memberName("passed", member)))
       return llvm::Error::success();
   LLVM_DEBUG(llvm::dbgs() << "every process passed; removing " << folder
                           << "\n");
@@ -202,40 +303,36 @@ mindshard::describeLaunches(llvm::StringRef outputDir) {
     if (!llvm::sys::path::filename(it->path()).starts_with(kLaunchPrefix) ||
         !llvm::sys::fs::is_directory(it->path()))
       continue;
-    // The members' files, by kind.
+    // The processes' files, by kind.
     std::map<std::string, std::set<int64_t>> members;
-    bool live = false;
-    std::error_code inner;
-    for (llvm::sys::fs::directory_iterator file(it->path(), inner), last;
-         !inner && file != last; file.increment(inner)) {
-      llvm::StringRef name = llvm::sys::path::filename(file->path());
+    for (const auto &entry : listFolder(it->path())) {
+      llvm::StringRef name = entry.getKey();
       bool lock = name.consume_back(".lock");
       auto [kind, number] = name.rsplit('-');
       int64_t member;
       if (number.getAsInteger(10, member))
         continue;
       members[kind.str()].insert(member);
-      if (lock && isHeld(file->path())) {
+      if (lock && isHeld(it->path() + "/" + entry.getKey().str()))
         members["running"].insert(member);
-        live = true;
-      }
     }
     auto list = [&](llvm::StringRef kind) {
-      std::string text;
-      for (int64_t member : members[kind.str()])
-        text += (text.empty() ? "" : ", ") + std::to_string(member);
-      return text.empty() ? std::string("none") : text;
+      const std::set<int64_t> &set = members[kind.str()];
+      return set.empty()
+                 ? std::string("none")
+                 : listOf(llvm::SmallVector<int64_t>(set.begin(), set.end()));
     };
     std::string text =
-        live ? llvm::formatv("a launch in progress; processes ready: {0}; "
-                             "running: {1}",
-                             list("ready"), list("running"))
-                   .str()
-             : llvm::formatv("left by a launch that did not finish; "
-                             "processes failed: {0}; ready: {1}; the next "
-                             "run removes it",
-                             list("failed"), list("ready"))
-                   .str();
+        members["running"].empty()
+            ? llvm::formatv("left by a launch that did not finish; processes "
+                            "failed: {0}; ready: {1}; the next export into "
+                            "the folder removes it",
+                            list("failed"), list("ready"))
+                  .str()
+            : llvm::formatv("a launch in progress; processes ready: {0}; "
+                            "running: {1}; failed: {2}",
+                            list("ready"), list("running"), list("failed"))
+                  .str();
     found.emplace_back(it->path(), std::move(text));
   }
   llvm::sort(found);

@@ -5,10 +5,20 @@
 // written and verified its own, so that a launch in which one process fails
 // replaces nothing. The processes meet in a folder of the output folder,
 // `.mindshard-launch-<id>`, through files alone (the output folder is all
-// they are sure to share): each holds a lock on `process-<index>.lock` for
-// as long as it runs, and creates `ready-<index>` once its files are
-// verified, `failed-<index>` when it fails, and `passed-<index>` once it has
-// seen every process ready. The last to pass removes the folder.
+// they are sure to share):
+//
+//   process-<i>.lock  held by process i for as long as it runs; it appears
+//                     locked (taken under another name, then renamed)
+//   ready-<i>         process i's files are written and verified
+//   failed-<i>        process i failed, or found the launch broken
+//   passed-<i>        process i saw every process ready, and publishes
+//
+// A process that is gone without being ready or passed (its lock free)
+// breaks the launch, as does one that never joins within the time limit.
+// Nobody passes before every process has joined, so a `passed` file, or a
+// file of a process whose lock is free, found when joining was left by an
+// earlier launch under the same id. The last process to pass removes the
+// folder; a later run removes the folders of launches that are over.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +29,8 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,36 +47,56 @@ public:
   LaunchBarrier &operator=(const LaunchBarrier &) = delete;
   ~LaunchBarrier();
 
-  /// Joins launch `id` as process `index` of the `members` that write
-  /// devices, in `outputDir`. Launch folders that no live process holds
-  /// and that belong to other launches are removed first.
-  llvm::Error join(llvm::StringRef outputDir, llvm::StringRef id, int64_t index,
-                   int64_t members);
+  /// Takes part in launch `launchId` as process `self` of the `members`
+  /// that write devices, meeting in `outputDir`; a process that has not
+  /// joined `timeout` after this one did breaks the launch. Nothing is
+  /// read or written yet.
+  void configure(llvm::StringRef outputDir, llvm::StringRef launchId,
+                 int64_t self, int64_t members, std::chrono::seconds timeout);
+  bool configured() const { return !folder.empty(); }
+  /// The launch folder, once configured.
+  llvm::StringRef path() const { return folder; }
+
+  /// Joins the launch: takes this process's lock in the launch folder. An
+  /// error, after marking this process failed, when the folder holds what
+  /// an earlier launch under the same id left, or a process of this one
+  /// that is gone.
+  llvm::Error join();
   bool joined() const { return lockFd >= 0; }
 
   /// Marks this process ready and waits for every other member: an error
-  /// when one has failed or is gone without being ready. Says on `log`
-  /// how long it waited, if it had to.
+  /// when one has failed, is gone without being ready, or has not joined
+  /// in time. Says on `log` how long it waited, if it had to, and on
+  /// stderr whom it still waits for after a while.
   llvm::Error arriveAndWait(llvm::raw_ostream &log);
 
   /// Marks this process failed, so that the others stop waiting.
   void fail();
 
 private:
-  /// `<folder>/<what>-<index>`.
-  std::string memberFile(llvm::StringRef what, int64_t index) const;
+  /// `<folder>/<kind>-<member>`.
+  std::string memberFile(llvm::StringRef kind, int64_t member) const;
+  /// An error naming the launch folder's leftovers from an earlier launch
+  /// under the same id, or a gone process, if any.
+  llvm::Error checkNotStale() const;
 
   std::string folder;
   std::string id;
-  int64_t index = 0;
+  int64_t self = 0;
   int64_t members = 1;
+  std::chrono::seconds timeout{0};
+  std::chrono::steady_clock::time_point joinTime;
   int lockFd = -1;
   bool passed = false;
 };
 
+/// Removes the launch folders in `outputDir` other than `keep` in which no
+/// process holds its lock: their launches are over.
+void removeEndedLaunches(llvm::StringRef outputDir, llvm::StringRef keep);
+
 /// The launch folders in `outputDir`, each with a line on where its launch
-/// stands: in progress (which processes are ready, which still writing) or
-/// over (which failed), for `mindshard-inspect export`.
+/// stands: in progress (which processes are ready, running, failed) or
+/// over, for `mindshard-inspect export`.
 std::vector<std::pair<std::string, std::string>>
 describeLaunches(llvm::StringRef outputDir);
 

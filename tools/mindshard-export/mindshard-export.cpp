@@ -74,6 +74,17 @@ static cl::opt<std::string> launchId(
              "gives none: its processes move their files into place only "
              "once all have written theirs"),
     cl::value_desc("id"), cl::cat(category));
+static cl::opt<unsigned> launchTimeout(
+    "launch-timeout",
+    cl::desc("Seconds to wait for the other processes of a launch to start "
+             "(default 300)"),
+    cl::init(300), cl::cat(category));
+static cl::opt<bool> noLaunchWait(
+    "no-launch-wait",
+    cl::desc("Each process of a launch moves its files into place when it "
+             "is done, without waiting for the others (for output folders "
+             "they do not share)"),
+    cl::cat(category));
 static cl::opt<unsigned>
     jobs("j", cl::desc("Devices written at once (default: 4, or 1 per core)"),
          cl::init(0), cl::cat(category));
@@ -185,8 +196,10 @@ static llvm::Expected<ExportOptions> buildOptions() {
   }
   if (!launchId.empty())
     options.process.launchId = launchId;
-  if (options.process.count > 1 && options.process.launchId.empty() &&
-      options.process.index == 0)
+  options.launchWait = !noLaunchWait;
+  options.launchTimeout = std::chrono::seconds(launchTimeout);
+  if (options.launchWait && options.process.count > 1 &&
+      options.process.launchId.empty() && options.process.index == 0)
     llvm::errs() << "mindshard-export: warning: " << options.process.launcher
                  << " gives no launch id, so each process moves its files "
                     "into place when it is done, whatever the others do; "

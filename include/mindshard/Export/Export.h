@@ -18,6 +18,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,9 +39,9 @@ struct ProcessGroup {
 };
 
 /// The process group the launcher's environment describes (Open MPI,
-/// MPICH/Intel MPI, Slurm, torchrun), if any, with its launch id where the
-/// launcher gives one: PMIx's namespace (Open MPI, and others built with
-/// PMIx), Open MPI's job id, Slurm's job and step ids, torchrun's
+/// MPICH/Intel MPI, Slurm, torchrun), if any, with the launch id that
+/// launcher gives: PMIx's namespace or Open MPI's job id; PMIx's namespace
+/// for MPICH where it has one; Slurm's job and step ids; torchrun's
 /// rendezvous id (unless it is the default "none") and restart count.
 llvm::Expected<std::optional<ProcessGroup>> processGroupFromEnvironment();
 
@@ -63,8 +64,13 @@ struct ExportOptions {
   /// The device ranks to write; empty for all of this process's share.
   std::vector<int64_t> ranks;
   /// Run as one of several processes: this one writes ranks r with
-  /// r % count == index.
+  /// r % count == index. Not with `ranks`.
   ProcessGroup process;
+  /// Whether the processes of a launch with an id wait for each other
+  /// before moving their files into place, and how long a process waits
+  /// for another to join before it gives up.
+  bool launchWait = true;
+  std::chrono::seconds launchTimeout{300};
   /// Devices written at once.
   unsigned jobs = 1;
   bool progress = false;
