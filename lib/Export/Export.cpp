@@ -807,9 +807,12 @@ llvm::Error ExportJob::createStaging() {
   if (!llvm::sys::fs::is_directory(out))
     return exportError(out + ": is not a folder (a link to nowhere?)");
 
-  // Launches that are over (no process holds its lock) left their
-  // meeting folders.
-  removeEndedLaunches(out, launch.path());
+  // Launches that are over left their meeting folders; this run's own
+  // launch is spared, whether this process takes part in it or not.
+  const ProcessGroup &group = options.process;
+  removeEndedLaunches(out, group.launchId.empty()
+                               ? std::string()
+                               : launchFolder(out, group.launchId));
 
   // Runs that were killed left their staging folders; nobody holds their
   // locks any more. A live run's is its own, a kept one the user's.
@@ -1014,9 +1017,10 @@ llvm::Expected<ExportSummary> ExportJob::run() {
                      options.launchTimeout);
 
   auto fail = [&](llvm::Error error) -> llvm::Expected<ExportSummary> {
-    launch.fail();
+    std::string message = llvm::toString(std::move(error));
+    launch.fail(message);
     cleanUp();
-    return std::move(error);
+    return exportError(message);
   };
   if (llvm::Error error = createStaging())
     return fail(std::move(error));
@@ -1103,7 +1107,7 @@ llvm::Expected<ExportSummary> ExportJob::run() {
   // fails stays there to be looked at (the next run removes it).
   if (options.verify) {
     if (llvm::Error error = verifyExport(stagingDir, log, manifests)) {
-      launch.fail();
+      launch.fail("its files failed verification");
       keepStaging = true;
       std::string kept = stagingDir;
       cleanUp();

@@ -15,9 +15,11 @@
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -63,13 +65,18 @@ static std::string fileNameOf(llvm::StringRef id) {
 
 /// The names in `folder`, listed afresh: listing also renews what a
 /// network file system's client holds of the folder, where asking for one
-/// name at a time may be answered from its cache.
-static llvm::StringSet<> listFolder(llvm::StringRef folder) {
+/// name at a time may be answered from its cache. Empty when there is no
+/// folder; none when it cannot be read through.
+static std::optional<llvm::StringSet<>> listFolder(llvm::StringRef folder) {
   llvm::StringSet<> names;
+  if (!llvm::sys::fs::exists(folder))
+    return names;
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(folder, ec), end; !ec && it != end;
        it.increment(ec))
     names.insert(llvm::sys::path::filename(it->path()));
+  if (ec)
+    return std::nullopt;
   return names;
 }
 
@@ -92,27 +99,59 @@ static std::string listOf(llvm::ArrayRef<int64_t> members) {
   return text;
 }
 
+/// The outcome of a launch, `<folder>/outcome`: "commit", or "abort" and a
+/// line saying why. None while undecided.
+static std::optional<std::string> readOutcome(llvm::StringRef folder) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(folder + "/outcome");
+  if (!file)
+    return std::nullopt;
+  return (*file)->getBuffer().str();
+}
+
+/// True when the launch folder `folder` may belong to a launch still under
+/// way: a process holds a lock in it (or the lock it is about to rename
+/// into place), or it is empty and new (a process has just created it).
+static bool mayBeLive(llvm::StringRef folder) {
+  std::optional<llvm::StringSet<>> names = listFolder(folder);
+  if (!names)
+    return true;
+  for (const auto &entry : *names)
+    if (entry.getKey().contains(".lock") &&
+        isHeld(folder.str() + "/" + entry.getKey().str()))
+      return true;
+  llvm::sys::fs::file_status status;
+  if (names->empty() && !llvm::sys::fs::status(folder, status))
+    return std::chrono::system_clock::now() - status.getLastModificationTime() <
+           std::chrono::minutes(1);
+  return false;
+}
+
+std::string mindshard::launchFolder(llvm::StringRef outputDir,
+                                    llvm::StringRef launchId) {
+  llvm::SmallString<256> path(outputDir);
+  llvm::sys::path::append(path, kLaunchPrefix + fileNameOf(launchId));
+  return path.str().str();
+}
+
 void mindshard::removeEndedLaunches(llvm::StringRef outputDir,
                                     llvm::StringRef keep) {
   std::error_code ec;
   llvm::SmallVector<std::string> ended;
   for (llvm::sys::fs::directory_iterator it(outputDir, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (!name.starts_with(kLaunchPrefix) || it->path() == keep ||
-        !llvm::sys::fs::is_directory(it->path()))
-      continue;
-    bool live = false;
-    for (const auto &entry : listFolder(it->path()))
-      live |= entry.getKey().ends_with(".lock") &&
-              isHeld(it->path() + "/" + entry.getKey().str());
-    if (!live)
+       !ec && it != end; it.increment(ec))
+    if (llvm::sys::path::filename(it->path()).starts_with(kLaunchPrefix) &&
+        it->path() != keep && llvm::sys::fs::is_directory(it->path()) &&
+        !mayBeLive(it->path()))
       ended.push_back(it->path());
-  }
-  for (const std::string &folder : ended) {
-    LLVM_DEBUG(llvm::dbgs() << "removing ended launch " << folder << "\n");
-    (void)llvm::sys::fs::remove_directories(folder);
-  }
+  // Looked at again just before, to keep the moment in which a process can
+  // join a folder found ended short; one that joins in it finds its lock
+  // gone and gives its launch up.
+  for (const std::string &folder : ended)
+    if (!mayBeLive(folder)) {
+      LLVM_DEBUG(llvm::dbgs() << "removing ended launch " << folder << "\n");
+      (void)llvm::sys::fs::remove_directories(folder);
+    }
 }
 
 LaunchBarrier::~LaunchBarrier() {
@@ -128,9 +167,7 @@ std::string LaunchBarrier::memberFile(llvm::StringRef kind,
 void LaunchBarrier::configure(llvm::StringRef outputDir,
                               llvm::StringRef launchId, int64_t self,
                               int64_t members, std::chrono::seconds timeout) {
-  llvm::SmallString<256> path(outputDir);
-  llvm::sys::path::append(path, kLaunchPrefix + fileNameOf(launchId));
-  folder = path.str().str();
+  folder = launchFolder(outputDir, launchId);
   id = launchId.str();
   this->self = self;
   this->members = members;
@@ -142,26 +179,40 @@ llvm::Error LaunchBarrier::checkNotStale() const {
       "; if an earlier launch under the id '{0}' left {1}, give each launch "
       "its own --launch-id, or remove the folder",
       id, folder);
-  llvm::StringSet<> names = listFolder(folder);
+  std::optional<llvm::StringSet<>> names = listFolder(folder);
+  if (!names)
+    return launchError(folder + ": cannot read the folder");
+  if (names->contains("outcome")) {
+    std::string outcome = readOutcome(folder).value_or("");
+    if (llvm::StringRef(outcome).starts_with("abort"))
+      return launchError("the launch was given up: " +
+                         llvm::StringRef(outcome).drop_front(5).trim() +
+                         earlier);
+    return launchError(llvm::formatv("{0} holds what an earlier launch "
+                                     "under the id '{1}' left: give each "
+                                     "launch its own --launch-id, or "
+                                     "remove the folder",
+                                     folder, id));
+  }
   for (int64_t member = 0; member < members; ++member) {
     std::string lock = folder + "/" + lockName(member);
-    bool held = names.contains(lockName(member)) && isHeld(lock);
+    bool held = names->contains(lockName(member)) && isHeld(lock);
     if (member == self && held)
       return launchError(llvm::formatv("process {0} of launch '{1}' is "
                                        "running already (it holds {2})",
                                        self, id, lock));
-    if (names.contains(memberName("passed", member)))
+    if (names->contains(memberName("passed", member)))
       return launchError(llvm::formatv("{0} holds what an earlier launch "
                                        "under the id '{1}' left: give each "
                                        "launch its own --launch-id, or "
                                        "remove the folder",
                                        folder, id));
-    if (names.contains(memberName("failed", member)))
+    if (names->contains(memberName("failed", member)))
       return launchError(
           llvm::formatv("process {0} of the launch failed{1}", member,
                         member == self ? earlier : std::string()));
-    if (!held && (names.contains(lockName(member)) ||
-                  names.contains(memberName("ready", member))))
+    if (!held && (names->contains(lockName(member)) ||
+                  names->contains(memberName("ready", member))))
       return launchError(
           llvm::formatv("process {0} of the launch ended before it was done{1}",
                         member, earlier));
@@ -170,10 +221,10 @@ llvm::Error LaunchBarrier::checkNotStale() const {
 }
 
 llvm::Error LaunchBarrier::join() {
-  joinTime = std::chrono::steady_clock::now();
   if (llvm::Error error = checkNotStale()) {
-    fail();
-    return error;
+    std::string message = llvm::toString(std::move(error));
+    giveUp(message);
+    return launchError(message);
   }
 
   // The lock is taken under a name of its own and renamed into place, so
@@ -189,25 +240,56 @@ llvm::Error LaunchBarrier::join() {
     int fd = tryLockFile(own, /*create=*/true);
     if (fd < 0)
       continue;
-    struct stat locked, named;
-    if (::rename(own.c_str(), lock.c_str()) == 0 && ::fstat(fd, &locked) == 0 &&
-        ::stat(lock.c_str(), &named) == 0 && locked.st_ino == named.st_ino &&
-        locked.st_dev == named.st_dev) {
-      lockFd = fd;
+    lockFd = fd;
+    if (::rename(own.c_str(), lock.c_str()) == 0 && holdsOwnLock())
       return llvm::Error::success();
-    }
+    lockFd = -1;
     ::close(fd);
   }
   return launchError(lock + ": cannot create and lock");
 }
 
-void LaunchBarrier::fail() {
+bool LaunchBarrier::holdsOwnLock() const {
+  struct stat locked, named;
+  std::string lock = folder + "/" + lockName(self);
+  return lockFd >= 0 && ::fstat(lockFd, &locked) == 0 &&
+         ::stat(lock.c_str(), &named) == 0 && locked.st_ino == named.st_ino &&
+         locked.st_dev == named.st_dev;
+}
+
+llvm::Expected<std::string> LaunchBarrier::decide(llvm::StringRef proposal) {
+  // The proposal is written whole under a name of its own and linked to
+  // `outcome`: the first link wins, on a network file system too, and
+  // nobody reads a proposal half written.
+  std::string outcome = folder + "/outcome";
+  std::string own = llvm::formatv("{0}.{1}.{2}", outcome, self, ::getpid());
+  int fd = ::open(own.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    bool written = ::write(fd, proposal.data(), proposal.size()) ==
+                   static_cast<ssize_t>(proposal.size());
+    ::close(fd);
+    if (written)
+      (void)::link(own.c_str(), outcome.c_str());
+    ::unlink(own.c_str());
+  }
+  if (std::optional<std::string> decided = readOutcome(folder))
+    return *decided;
+  return launchError(outcome + ": cannot create");
+}
+
+void LaunchBarrier::fail(llvm::StringRef why) {
+  giveUp(llvm::formatv("process {0} failed: {1}", self, why).str());
+}
+
+void LaunchBarrier::giveUp(llvm::StringRef reason) {
   if (!configured() || passed)
     return;
   llvm::StringRef outputDir = llvm::sys::path::parent_path(folder);
-  if (llvm::sys::fs::is_directory(outputDir) &&
-      !llvm::sys::fs::create_directories(folder))
-    touch(memberFile("failed", self));
+  if (!llvm::sys::fs::is_directory(outputDir) ||
+      llvm::sys::fs::create_directories(folder))
+    return;
+  touch(memberFile("failed", self));
+  llvm::consumeError(decide(("abort\n" + reason).str()).takeError());
 }
 
 llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
@@ -222,45 +304,63 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
   // passes and exits between the listing and the look at its lock looks
   // gone once.
   llvm::DenseMap<int64_t, int> goneRounds;
+  std::string outcome;
   while (true) {
-    llvm::StringSet<> names = listFolder(folder);
+    if (std::optional<std::string> decided = readOutcome(folder)) {
+      outcome = *decided;
+      break;
+    }
+    std::optional<llvm::StringSet<>> names = listFolder(folder);
+    std::string problem;
     llvm::SmallVector<int64_t> notReady, notJoined;
-    for (int64_t member = 0; member < members; ++member) {
-      if (member == self || names.contains(memberName("passed", member)))
+    if (!holdsOwnLock())
+      problem = "this process's lock in " + folder +
+                " is gone (another run removed the folder)";
+    for (int64_t member = 0; names && problem.empty() && member < members;
+         ++member) {
+      if (member == self || names->contains(memberName("passed", member)))
         continue;
-      if (names.contains(memberName("failed", member)))
-        return launchError(llvm::formatv(
-            "process {0} of the launch failed, so this one moves nothing "
-            "into place",
-            member));
-      bool hasLock = names.contains(lockName(member));
+      if (names->contains(memberName("failed", member))) {
+        problem = llvm::formatv("process {0} failed", member);
+        break;
+      }
+      bool hasLock = names->contains(lockName(member));
       if (hasLock && isHeld(folder + "/" + lockName(member))) {
         goneRounds[member] = 0;
-        if (!names.contains(memberName("ready", member)))
+        if (!names->contains(memberName("ready", member)))
           notReady.push_back(member);
         continue;
       }
-      if (hasLock || names.contains(memberName("ready", member))) {
-        if (++goneRounds[member] >= 2)
-          return launchError(llvm::formatv(
-              "process {0} of the launch ended before it was done (its lock "
-              "in {1} is free), so this one moves nothing into place",
-              member, folder));
+      if (hasLock || names->contains(memberName("ready", member))) {
+        if (++goneRounds[member] >= 2) {
+          problem = llvm::formatv(
+              "process {0} ended before it was done (its lock in {1} is "
+              "free)",
+              member, folder);
+          break;
+        }
         notReady.push_back(member);
         continue;
       }
       notJoined.push_back(member);
     }
-    if (notReady.empty() && notJoined.empty())
-      break;
-
     auto now = std::chrono::steady_clock::now();
-    if (!notJoined.empty() && now - joinTime > timeout)
-      return launchError(llvm::formatv(
-          "process(es) {0} of the launch did not join within {1} s (the "
-          "processes meet in {2}: do they all write to the same output "
-          "folder?), so this one moves nothing into place",
-          listOf(notJoined), timeout.count(), folder));
+    if (names && problem.empty() && !notJoined.empty() && now - start > timeout)
+      problem = llvm::formatv(
+          "process(es) {0} did not join within {1} s (the processes meet "
+          "in {2}: do they all write to the same output folder?)",
+          listOf(notJoined), timeout.count(), folder);
+
+    // Decided once for all: every process acts on the first proposal.
+    if (!problem.empty() || (names && notReady.empty() && notJoined.empty())) {
+      llvm::Expected<std::string> decided =
+          decide(problem.empty() ? "commit" : "abort\n" + problem);
+      if (!decided)
+        return decided.takeError();
+      outcome = *decided;
+      break;
+    }
+
     waitedFor = std::max(waitedFor, notReady.size() + notJoined.size());
     if (!said && now - start > std::chrono::seconds(10)) {
       llvm::SmallVector<int64_t> waiting(notReady);
@@ -274,6 +374,11 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(200));
   }
+
+  if (outcome != "commit")
+    return launchError("the launch was given up: " +
+                       llvm::StringRef(outcome).drop_front(5).trim() +
+                       ", so this process moves nothing into place");
   if (waitedFor > 0)
     log << llvm::formatv(
         "waited {0:f2} s for {1} more process(es) of the launch\n",
@@ -281,12 +386,17 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
             .count(),
         waitedFor);
 
-  // Every member is ready. The last to pass removes the folder.
+  // Committed. The last to pass removes the folder; the lock goes first, as
+  // a network file system keeps an open file's folder.
   passed = true;
   touch(memberFile("passed", self));
-  llvm::StringSet<> names = listFolder(folder);
+  ::close(lockFd);
+  lockFd = -1;
+  std::optional<llvm::StringSet<>> names = listFolder(folder);
+  if (!names)
+    return llvm::Error::success();
   for (int64_t member = 0; member < members; ++member)
-    if (!names.contains(memberName("passed", member)))
+    if (!names->contains(memberName("passed", member)))
       return llvm::Error::success();
   LLVM_DEBUG(llvm::dbgs() << "every process passed; removing " << folder
                           << "\n");
@@ -305,7 +415,8 @@ mindshard::describeLaunches(llvm::StringRef outputDir) {
       continue;
     // The processes' files, by kind.
     std::map<std::string, std::set<int64_t>> members;
-    for (const auto &entry : listFolder(it->path())) {
+    for (const auto &entry :
+         listFolder(it->path()).value_or(llvm::StringSet<>())) {
       llvm::StringRef name = entry.getKey();
       bool lock = name.consume_back(".lock");
       auto [kind, number] = name.rsplit('-');
@@ -322,6 +433,7 @@ mindshard::describeLaunches(llvm::StringRef outputDir) {
                  ? std::string("none")
                  : listOf(llvm::SmallVector<int64_t>(set.begin(), set.end()));
     };
+    std::string outcome = readOutcome(it->path()).value_or("");
     std::string text =
         members["running"].empty()
             ? llvm::formatv("left by a launch that did not finish; processes "
@@ -333,6 +445,9 @@ mindshard::describeLaunches(llvm::StringRef outputDir) {
                             "running: {1}; failed: {2}",
                             list("ready"), list("running"), list("failed"))
                   .str();
+    if (llvm::StringRef(outcome).starts_with("abort"))
+      text +=
+          "; given up: " + llvm::StringRef(outcome).drop_front(5).trim().str();
     found.emplace_back(it->path(), std::move(text));
   }
   llvm::sort(found);

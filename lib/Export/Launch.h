@@ -7,18 +7,24 @@
 // `.mindshard-launch-<id>`, through files alone (the output folder is all
 // they are sure to share):
 //
-//   process-<i>.lock  held by process i for as long as it runs; it appears
-//                     locked (taken under another name, then renamed)
+//   process-<i>.lock  held by process i until it passes; it appears locked
+//                     (taken under another name, then renamed)
 //   ready-<i>         process i's files are written and verified
-//   failed-<i>        process i failed, or found the launch broken
-//   passed-<i>        process i saw every process ready, and publishes
+//   failed-<i>        process i failed
+//   outcome           "commit", or "abort" and why: decided once, by the
+//                     first process to propose either (a link is atomic,
+//                     on a network file system too); every process acts
+//                     on it, so that all publish or none does
+//   passed-<i>        process i saw the launch committed, and publishes
 //
-// A process that is gone without being ready or passed (its lock free)
-// breaks the launch, as does one that never joins within the time limit.
-// Nobody passes before every process has joined, so a `passed` file, or a
-// file of a process whose lock is free, found when joining was left by an
-// earlier launch under the same id. The last process to pass removes the
-// folder; a later run removes the folders of launches that are over.
+// A process proposes to commit once it sees every process ready, and to
+// abort when one has failed, is gone without being ready (its lock free),
+// or has not joined within the time limit. Nobody commits before every
+// process has joined, so an outcome, a `passed` file, or a file of a
+// process whose lock is free, found when joining was left by an earlier
+// launch under the same id (or says this one is over). The last process to
+// pass removes the folder; a later export removes the folders of launches
+// that are over.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,9 +54,8 @@ public:
   ~LaunchBarrier();
 
   /// Takes part in launch `launchId` as process `self` of the `members`
-  /// that write devices, meeting in `outputDir`; a process that has not
-  /// joined `timeout` after this one did breaks the launch. Nothing is
-  /// read or written yet.
+  /// that write devices, meeting in `outputDir`. Nothing is read or
+  /// written yet.
   void configure(llvm::StringRef outputDir, llvm::StringRef launchId,
                  int64_t self, int64_t members, std::chrono::seconds timeout);
   bool configured() const { return !folder.empty(); }
@@ -59,39 +64,50 @@ public:
 
   /// Joins the launch: takes this process's lock in the launch folder. An
   /// error, after marking this process failed, when the folder holds what
-  /// an earlier launch under the same id left, or a process of this one
-  /// that is gone.
+  /// an earlier launch under the same id left, or says that this launch
+  /// is over.
   llvm::Error join();
   bool joined() const { return lockFd >= 0; }
 
-  /// Marks this process ready and waits for every other member: an error
-  /// when one has failed, is gone without being ready, or has not joined
-  /// in time. Says on `log` how long it waited, if it had to, and on
-  /// stderr whom it still waits for after a while.
+  /// Marks this process ready and waits for the launch's outcome: an
+  /// error, saying why, when it is to abort. A process that has not
+  /// joined `timeout` after this one arrived breaks the launch. Says on
+  /// `log` how long it waited, if it had to, and on stderr whom it still
+  /// waits for after a while.
   llvm::Error arriveAndWait(llvm::raw_ostream &log);
 
-  /// Marks this process failed, so that the others stop waiting.
-  void fail();
+  /// Marks this process failed, for the reason `why`, and proposes to
+  /// abort, so that the others stop waiting.
+  void fail(llvm::StringRef why);
 
 private:
   /// `<folder>/<kind>-<member>`.
   std::string memberFile(llvm::StringRef kind, int64_t member) const;
   /// An error naming the launch folder's leftovers from an earlier launch
-  /// under the same id, or a gone process, if any.
+  /// under the same id, or what says this launch is over, if any.
   llvm::Error checkNotStale() const;
+  /// True while this process's lock file is the one named in the folder.
+  bool holdsOwnLock() const;
+  /// Proposes `proposal` as the outcome; returns the outcome decided.
+  llvm::Expected<std::string> decide(llvm::StringRef proposal);
+  /// Marks this process failed and proposes to abort for `reason`.
+  void giveUp(llvm::StringRef reason);
 
   std::string folder;
   std::string id;
   int64_t self = 0;
   int64_t members = 1;
   std::chrono::seconds timeout{0};
-  std::chrono::steady_clock::time_point joinTime;
   int lockFd = -1;
   bool passed = false;
 };
 
-/// Removes the launch folders in `outputDir` other than `keep` in which no
-/// process holds its lock: their launches are over.
+/// The launch folder of launch `launchId` in `outputDir`.
+std::string launchFolder(llvm::StringRef outputDir, llvm::StringRef launchId);
+
+/// Removes the launch folders in `outputDir` other than `keep` that no
+/// launch under way may be using: no process holds a lock in them, and
+/// they are not empty and new.
 void removeEndedLaunches(llvm::StringRef outputDir, llvm::StringRef keep);
 
 /// The launch folders in `outputDir`, each with a line on where its launch

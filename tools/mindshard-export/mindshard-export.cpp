@@ -197,6 +197,8 @@ static llvm::Expected<ExportOptions> buildOptions() {
   if (!launchId.empty())
     options.process.launchId = launchId;
   options.launchWait = !noLaunchWait;
+  if (launchTimeout == 0)
+    return optionError("--launch-timeout takes 1 second or more");
   options.launchTimeout = std::chrono::seconds(launchTimeout);
   if (options.launchWait && options.process.count > 1 &&
       options.process.launchId.empty() && options.process.index == 0)
