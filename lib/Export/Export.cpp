@@ -840,11 +840,9 @@ llvm::Error ExportJob::createStaging() {
                        ": cannot create a staging folder: " + ec.message());
   stagingDir = staging.str().str();
 
-  // The lock is taken under another name and then renamed, so that no
-  // other run ever sees the lock file unlocked.
-  std::string lockPath = stagedPath(kStagingLockName);
-  stagingLock = tryLockFile(lockPath + ".new", /*create=*/true);
-  if (stagingLock < 0 || llvm::sys::fs::rename(lockPath + ".new", lockPath))
+  // No other run ever sees the lock file unlocked.
+  stagingLock = createLockedFile(stagedPath(kStagingLockName));
+  if (stagingLock < 0)
     return exportError(stagingDir + ": cannot lock: " + std::strerror(errno));
   return llvm::Error::success();
 }

@@ -45,15 +45,6 @@ static bool touch(const std::string &path) {
   return true;
 }
 
-/// True when a process holds the lock of the existing file `lock`.
-static bool isHeld(const std::string &lock) {
-  int fd = tryLockFile(lock, /*create=*/false);
-  if (fd < 0)
-    return llvm::sys::fs::exists(lock);
-  ::close(fd);
-  return false;
-}
-
 /// A launch id as a file name: what is not a letter, a digit, '.', '-' or
 /// '_' becomes '_'.
 static std::string fileNameOf(llvm::StringRef id) {
@@ -109,6 +100,13 @@ static std::optional<std::string> readOutcome(llvm::StringRef folder) {
   return (*file)->getBuffer().str();
 }
 
+/// Why an outcome is to abort; none when it is to commit.
+static std::optional<std::string> abortReason(llvm::StringRef outcome) {
+  if (!outcome.consume_front("abort"))
+    return std::nullopt;
+  return outcome.trim().str();
+}
+
 /// True when the launch folder `folder` may belong to a launch still under
 /// way: a process holds a lock in it (or the lock it is about to rename
 /// into place), or it is empty and new (a process has just created it).
@@ -118,7 +116,7 @@ static bool mayBeLive(llvm::StringRef folder) {
     return true;
   for (const auto &entry : *names)
     if (entry.getKey().contains(".lock") &&
-        isHeld(folder.str() + "/" + entry.getKey().str()))
+        isLockHeld(folder.str() + "/" + entry.getKey().str()))
       return true;
   llvm::sys::fs::file_status status;
   if (names->empty() && !llvm::sys::fs::status(folder, status))
@@ -136,17 +134,13 @@ std::string mindshard::launchFolder(llvm::StringRef outputDir,
 
 void mindshard::removeEndedLaunches(llvm::StringRef outputDir,
                                     llvm::StringRef keep) {
-  std::error_code ec;
+  // Each is looked at again just before it goes, to keep short the moment
+  // in which a process can join a folder found ended; one that joins in it
+  // finds its lock gone and gives its launch up.
   llvm::SmallVector<std::string> ended;
-  for (llvm::sys::fs::directory_iterator it(outputDir, ec), end;
-       !ec && it != end; it.increment(ec))
-    if (llvm::sys::path::filename(it->path()).starts_with(kLaunchPrefix) &&
-        it->path() != keep && llvm::sys::fs::is_directory(it->path()) &&
-        !mayBeLive(it->path()))
-      ended.push_back(it->path());
-  // Looked at again just before, to keep the moment in which a process can
-  // join a folder found ended short; one that joins in it finds its lock
-  // gone and gives its launch up.
+  for (const std::string &folder : foldersNamed(outputDir, kLaunchPrefix))
+    if (folder != keep && !mayBeLive(folder))
+      ended.push_back(folder);
   for (const std::string &folder : ended)
     if (!mayBeLive(folder)) {
       LLVM_DEBUG(llvm::dbgs() << "removing ended launch " << folder << "\n");
@@ -175,6 +169,9 @@ void LaunchBarrier::configure(llvm::StringRef outputDir,
 }
 
 llvm::Error LaunchBarrier::checkNotStale() const {
+  // Nobody decides before every process has joined: an outcome found when
+  // joining says that this launch is over, or that an earlier one under the
+  // same id left the folder.
   std::string earlier = llvm::formatv(
       "; if an earlier launch under the id '{0}' left {1}, give each launch "
       "its own --launch-id, or remove the folder",
@@ -182,31 +179,18 @@ llvm::Error LaunchBarrier::checkNotStale() const {
   std::optional<llvm::StringSet<>> names = listFolder(folder);
   if (!names)
     return launchError(folder + ": cannot read the folder");
-  if (names->contains("outcome")) {
-    std::string outcome = readOutcome(folder).value_or("");
-    if (llvm::StringRef(outcome).starts_with("abort"))
-      return launchError("the launch was given up: " +
-                         llvm::StringRef(outcome).drop_front(5).trim() +
-                         earlier);
-    return launchError(llvm::formatv("{0} holds what an earlier launch "
-                                     "under the id '{1}' left: give each "
-                                     "launch its own --launch-id, or "
-                                     "remove the folder",
-                                     folder, id));
+  if (std::optional<std::string> outcome = readOutcome(folder)) {
+    std::optional<std::string> reason = abortReason(*outcome);
+    return launchError(reason ? "the launch was given up: " + *reason + earlier
+                              : "the launch is over" + earlier);
   }
   for (int64_t member = 0; member < members; ++member) {
     std::string lock = folder + "/" + lockName(member);
-    bool held = names->contains(lockName(member)) && isHeld(lock);
+    bool held = names->contains(lockName(member)) && isLockHeld(lock);
     if (member == self && held)
       return launchError(llvm::formatv("process {0} of launch '{1}' is "
                                        "running already (it holds {2})",
                                        self, id, lock));
-    if (names->contains(memberName("passed", member)))
-      return launchError(llvm::formatv("{0} holds what an earlier launch "
-                                       "under the id '{1}' left: give each "
-                                       "launch its own --launch-id, or "
-                                       "remove the folder",
-                                       folder, id));
     if (names->contains(memberName("failed", member)))
       return launchError(
           llvm::formatv("process {0} of the launch failed{1}", member,
@@ -227,34 +211,19 @@ llvm::Error LaunchBarrier::join() {
     return launchError(message);
   }
 
-  // The lock is taken under a name of its own and renamed into place, so
-  // that nobody sees it unlocked; if another run removed the folder
-  // meanwhile (it looked ended), the lock is taken again.
+  // If another run removed the folder meanwhile (it looked ended), the
+  // lock is taken again.
   std::string lock = folder + "/" + lockName(self);
-  std::string own = lock + "." + std::to_string(::getpid());
   for (int attempt = 0; attempt < 10; ++attempt) {
     if (attempt > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (std::error_code ec = llvm::sys::fs::create_directories(folder))
       return launchError(folder + ": cannot create: " + ec.message());
-    int fd = tryLockFile(own, /*create=*/true);
-    if (fd < 0)
-      continue;
-    lockFd = fd;
-    if (::rename(own.c_str(), lock.c_str()) == 0 && holdsOwnLock())
+    lockFd = createLockedFile(lock);
+    if (lockFd >= 0)
       return llvm::Error::success();
-    lockFd = -1;
-    ::close(fd);
   }
   return launchError(lock + ": cannot create and lock");
-}
-
-bool LaunchBarrier::holdsOwnLock() const {
-  struct stat locked, named;
-  std::string lock = folder + "/" + lockName(self);
-  return lockFd >= 0 && ::fstat(lockFd, &locked) == 0 &&
-         ::stat(lock.c_str(), &named) == 0 && locked.st_ino == named.st_ino &&
-         locked.st_dev == named.st_dev;
 }
 
 llvm::Expected<std::string> LaunchBarrier::decide(llvm::StringRef proposal) {
@@ -313,7 +282,7 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
     std::optional<llvm::StringSet<>> names = listFolder(folder);
     std::string problem;
     llvm::SmallVector<int64_t> notReady, notJoined;
-    if (!holdsOwnLock())
+    if (!namesOpenFile(folder + "/" + lockName(self), lockFd))
       problem = "this process's lock in " + folder +
                 " is gone (another run removed the folder)";
     for (int64_t member = 0; names && problem.empty() && member < members;
@@ -325,7 +294,7 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
         break;
       }
       bool hasLock = names->contains(lockName(member));
-      if (hasLock && isHeld(folder + "/" + lockName(member))) {
+      if (hasLock && isLockHeld(folder + "/" + lockName(member))) {
         goneRounds[member] = 0;
         if (!names->contains(memberName("ready", member)))
           notReady.push_back(member);
@@ -375,9 +344,8 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
     pause = std::min(pause * 2, std::chrono::milliseconds(200));
   }
 
-  if (outcome != "commit")
-    return launchError("the launch was given up: " +
-                       llvm::StringRef(outcome).drop_front(5).trim() +
+  if (std::optional<std::string> reason = abortReason(outcome))
+    return launchError("the launch was given up: " + *reason +
                        ", so this process moves nothing into place");
   if (waitedFor > 0)
     log << llvm::formatv(
@@ -407,16 +375,10 @@ llvm::Error LaunchBarrier::arriveAndWait(llvm::raw_ostream &log) {
 std::vector<std::pair<std::string, std::string>>
 mindshard::describeLaunches(llvm::StringRef outputDir) {
   std::vector<std::pair<std::string, std::string>> found;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(outputDir, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    if (!llvm::sys::path::filename(it->path()).starts_with(kLaunchPrefix) ||
-        !llvm::sys::fs::is_directory(it->path()))
-      continue;
+  for (const std::string &folder : foldersNamed(outputDir, kLaunchPrefix)) {
     // The processes' files, by kind.
     std::map<std::string, std::set<int64_t>> members;
-    for (const auto &entry :
-         listFolder(it->path()).value_or(llvm::StringSet<>())) {
+    for (const auto &entry : listFolder(folder).value_or(llvm::StringSet<>())) {
       llvm::StringRef name = entry.getKey();
       bool lock = name.consume_back(".lock");
       auto [kind, number] = name.rsplit('-');
@@ -424,7 +386,7 @@ mindshard::describeLaunches(llvm::StringRef outputDir) {
       if (number.getAsInteger(10, member))
         continue;
       members[kind.str()].insert(member);
-      if (lock && isHeld(it->path() + "/" + entry.getKey().str()))
+      if (lock && isLockHeld(folder + "/" + entry.getKey().str()))
         members["running"].insert(member);
     }
     auto list = [&](llvm::StringRef kind) {
@@ -433,7 +395,7 @@ mindshard::describeLaunches(llvm::StringRef outputDir) {
                  ? std::string("none")
                  : listOf(llvm::SmallVector<int64_t>(set.begin(), set.end()));
     };
-    std::string outcome = readOutcome(it->path()).value_or("");
+    std::optional<std::string> outcome = readOutcome(folder);
     std::string text =
         members["running"].empty()
             ? llvm::formatv("left by a launch that did not finish; processes "
@@ -445,11 +407,10 @@ mindshard::describeLaunches(llvm::StringRef outputDir) {
                             "running: {1}; failed: {2}",
                             list("ready"), list("running"), list("failed"))
                   .str();
-    if (llvm::StringRef(outcome).starts_with("abort"))
-      text +=
-          "; given up: " + llvm::StringRef(outcome).drop_front(5).trim().str();
-    found.emplace_back(it->path(), std::move(text));
+    if (std::optional<std::string> reason =
+            outcome ? abortReason(*outcome) : std::nullopt)
+      text += "; given up: " + *reason;
+    found.emplace_back(folder, std::move(text));
   }
-  llvm::sort(found);
   return found;
 }

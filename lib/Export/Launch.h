@@ -20,11 +20,10 @@
 // A process proposes to commit once it sees every process ready, and to
 // abort when one has failed, is gone without being ready (its lock free),
 // or has not joined within the time limit. Nobody commits before every
-// process has joined, so an outcome, a `passed` file, or a file of a
-// process whose lock is free, found when joining was left by an earlier
-// launch under the same id (or says this one is over). The last process to
-// pass removes the folder; a later export removes the folders of launches
-// that are over.
+// process has joined, so an outcome, or a file of a process whose lock is
+// free, found when joining was left by an earlier launch under the same id
+// (or says that this one is over). The last process to pass removes the
+// folder; a later export removes the folders of launches that are over.
 //
 //===----------------------------------------------------------------------===//
 
@@ -86,8 +85,6 @@ private:
   /// An error naming the launch folder's leftovers from an earlier launch
   /// under the same id, or what says this launch is over, if any.
   llvm::Error checkNotStale() const;
-  /// True while this process's lock file is the one named in the folder.
-  bool holdsOwnLock() const;
   /// Proposes `proposal` as the outcome; returns the outcome decided.
   llvm::Expected<std::string> decide(llvm::StringRef proposal);
   /// Marks this process failed and proposes to abort for `reason`.

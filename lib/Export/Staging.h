@@ -28,6 +28,22 @@ inline constexpr llvm::StringLiteral kStagingLockName = ".lock";
 /// when it cannot be opened or another process holds the lock.
 int tryLockFile(const std::string &path, bool create);
 
+/// True when a process holds the lock of the existing file `path`.
+bool isLockHeld(const std::string &path);
+
+/// Creates the file `path` with its lock taken: locked under a name of its
+/// own first and renamed into place, so that nobody ever sees it unlocked.
+/// The descriptor, or -1 when it cannot be made, or when `path` no longer
+/// names it once renamed (its folder was removed meanwhile).
+int createLockedFile(const std::string &path);
+
+/// True while `path` names the file open as `fd`.
+bool namesOpenFile(const std::string &path, int fd);
+
+/// The folders in `dir` whose names start with `prefix`, sorted.
+std::vector<std::string> foldersNamed(llvm::StringRef dir,
+                                      llvm::StringRef prefix);
+
 enum class StagingState {
   /// Its run holds the lock.
   Live,

@@ -24,11 +24,15 @@ TrainingCheckpoints::TrainingCheckpoints(std::vector<std::string> paths,
     slots.push_back(std::make_unique<Slot>());
 }
 
+/// Why `rank` has no checkpoint path.
+static std::string notGiven(int64_t rank) {
+  return llvm::formatv("the checkpoint of training rank {0} was not given",
+                       rank);
+}
+
 std::optional<std::string> TrainingCheckpoints::whyMissing(int64_t rank) const {
   if (rank < 0 || rank >= size() || paths[rank].empty())
-    return llvm::formatv("the checkpoint of training rank {0} was not given",
-                         rank)
-        .str();
+    return notGiven(rank);
   const std::string &path = paths[rank];
   if (llvm::sys::fs::is_directory(path))
     return path + " holds no .ckpt or .safetensors file";
@@ -39,10 +43,8 @@ std::optional<std::string> TrainingCheckpoints::whyMissing(int64_t rank) const {
 
 llvm::Expected<const Checkpoint *> TrainingCheckpoints::get(int64_t rank) {
   if (rank < 0 || rank >= size() || paths[rank].empty())
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        llvm::formatv("the checkpoint of training rank {0} was not given",
-                      rank));
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   notGiven(rank));
   Slot &slot = *slots[rank];
   std::lock_guard<std::mutex> lock(slot.mutex);
   if (!slot.checkpoint) {

@@ -156,26 +156,15 @@ ReshardPlanner::plan(StringRef name, ArrayRef<int64_t> shape,
     plan.shape = std::move(*local);
 
     for (const TrainingSlice &slice : slices) {
-      // Only the slices that overlap this rank's need a source.
-      auto overlaps = [&](const Region &from) {
-        return llvm::any_of(*targets, [&](const Region &to) {
-          return !intersect(from.box, to.box).empty();
-        });
-      };
-      if (!llvm::any_of(slice.regions, overlaps))
-        continue;
-      llvm::Expected<int64_t> source =
-          chooseReplica(name, rank, slice.regions, slice.ranks, holds);
-      if (!source)
-        return source.takeError();
-      filesInUse[rank].insert(*source);
+      // The pieces of this training slice, then the replica they come from
+      // (only a slice that overlaps this rank's needs one).
+      size_t first = plan.pieces.size();
       for (const Region &from : slice.regions) {
         for (const Region &to : *targets) {
           Box overlap = intersect(from.box, to.box);
           if (overlap.empty())
             continue;
           Piece piece;
-          piece.sourceRank = *source;
           piece.sourceShape = slice.shape;
           piece.shape = overlap.shape;
           for (size_t d = 0; d < overlap.offsets.size(); ++d) {
@@ -191,6 +180,15 @@ ReshardPlanner::plan(StringRef name, ArrayRef<int64_t> shape,
           plan.pieces.push_back(std::move(piece));
         }
       }
+      if (first == plan.pieces.size())
+        continue;
+      llvm::Expected<int64_t> source =
+          chooseReplica(name, rank, slice.regions, slice.ranks, holds);
+      if (!source)
+        return source.takeError();
+      filesInUse[rank].insert(*source);
+      for (Piece &piece : llvm::drop_begin(plan.pieces, first))
+        piece.sourceRank = *source;
     }
 
     SmallVector<Box> placed;

@@ -15,7 +15,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/Debug.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #define DEBUG_TYPE "mindshard-attach-slices"
@@ -82,9 +81,11 @@ static TensorLayout wholeLayout(unsigned rank, int64_t devices) {
 FailureOr<TrainingPlacement> Attacher::findWhole(ParameterOp parameter,
                                                  unsigned rank) {
   for (int64_t source = 0; source < files.size(); ++source) {
-    if (files.whyMissing(source))
-      continue;
     llvm::Expected<const Checkpoint *> checkpoint = files.get(source);
+    if (!checkpoint && files.whyMissing(source)) {
+      llvm::consumeError(checkpoint.takeError());
+      continue;
+    }
     if (!checkpoint) {
       parameter.emitError() << llvm::toString(checkpoint.takeError());
       return failure();
@@ -143,11 +144,14 @@ LogicalResult Attacher::attach(ParameterOp parameter) {
                    int64_t source) -> llvm::Expected<std::string> {
     if (!isChecked(rank))
       return "";
-    if (std::optional<std::string> missing = files.whyMissing(source))
-      return *missing;
     llvm::Expected<const Checkpoint *> checkpoint = files.get(source);
-    if (!checkpoint)
-      return checkpoint.takeError();
+    if (!checkpoint) {
+      std::optional<std::string> missing = files.whyMissing(source);
+      if (!missing)
+        return checkpoint.takeError();
+      llvm::consumeError(checkpoint.takeError());
+      return *missing;
+    }
     if ((*checkpoint)->find(name))
       return "";
     return files.path(source).str() + " does not hold it";
